@@ -1,0 +1,81 @@
+"""Keeps the SQL read model in step with the workflows.
+
+Idempotent by construction: events are keyed by (number, seq) and inserted only once; the
+ticket row moves forward only (a retried or late call carrying an older snapshot is a
+no-op), so retries and replays never duplicate or rewind anything.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session, sessionmaker
+from temporalio import activity
+
+from models.tables import TicketEventRow, TicketRow
+from workflows.messages import PROJECT_ACTIVITY, ProjectionInput, TicketSnapshot
+
+
+def _insert(session: Session, table):
+    dialect = session.get_bind().dialect.name
+    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
+
+
+def ticket_values(snap: TicketSnapshot) -> dict:
+    return {
+        "subject": snap.subject,
+        "requester_email": snap.requester_email,
+        "requester_name": snap.requester_name,
+        "channel": snap.channel,
+        "status": snap.status,
+        "priority": snap.priority,
+        "category": snap.category,
+        "tags": list(snap.tags),
+        "team": snap.team,
+        "assignee": snap.assignee,
+        "sla_policy": snap.sla_policy,
+        "resolution": snap.resolution,
+        "created_at": snap.created_at,
+        "updated_at": snap.updated_at,
+        "first_response_at": snap.first_response_at,
+        "resolved_at": snap.resolved_at,
+        "closed_at": snap.closed_at,
+        "last_seq": snap.last_seq,
+    }
+
+
+def project(session: Session, inp: ProjectionInput) -> None:
+    snap = inp.snapshot
+    values = ticket_values(snap)
+    insert_ticket = _insert(session, TicketRow).values(number=snap.number, description=inp.description or "", **values)
+    session.execute(insert_ticket.on_conflict_do_nothing(index_elements=["number"]))
+    # Only move forward: an older snapshot arriving late must not overwrite a newer one.
+    session.execute(
+        update(TicketRow).where(TicketRow.number == snap.number, TicketRow.last_seq <= snap.last_seq).values(**values)
+    )
+    if inp.description is not None:
+        session.execute(update(TicketRow).where(TicketRow.number == snap.number).values(description=inp.description))
+    for e in inp.events:
+        row = {
+            "number": e.number,
+            "seq": e.seq,
+            "kind": e.kind,
+            "at": e.at,
+            "actor_kind": e.actor.kind,
+            "actor_id": e.actor.id,
+            "status_from": e.status_from,
+            "status_to": e.status_to,
+            "data": e.data,
+        }
+        session.execute(_insert(session, TicketEventRow).values(**row).on_conflict_do_nothing(index_elements=["number", "seq"]))
+
+
+class ProjectionActivities:
+    def __init__(self, sessions: sessionmaker[Session]) -> None:
+        self._sessions = sessions
+
+    @activity.defn(name=PROJECT_ACTIVITY)
+    def project_ticket(self, inp: ProjectionInput) -> None:
+        with self._sessions.begin() as s:
+            project(s, inp)
+

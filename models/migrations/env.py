@@ -1,0 +1,15 @@
+"""Alembic environment: runs on the connection `models.migrate` hands it."""
+
+from alembic import context
+
+from models.tables import Base
+
+config = context.config
+connection = config.attributes["connection"]
+context.configure(
+    connection=connection,
+    target_metadata=Base.metadata,
+    render_as_batch=connection.dialect.name == "sqlite",  # SQLite alters tables by copying
+)
+with context.begin_transaction():
+    context.run_migrations()

@@ -1,0 +1,45 @@
+"""Configuration from the environment (and `.env`), validated once at start-up."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import AliasChoices, Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="SERVICEDESK_", env_file=".env", extra="ignore")
+
+    data_dir: Path = Path(".data")
+    # The read model. SQLite by default; `DATABASE_URL=postgresql+psycopg://...` for PostgreSQL.
+    database_url: str = Field(
+        default="",
+        validation_alias=AliasChoices("DATABASE_URL", "SERVICEDESK_DATABASE_URL"),
+    )
+    temporal_address: str = "127.0.0.1:7233"
+    temporal_namespace: str = "default"
+    temporal_ui_port: int = 8233
+    task_queue: str = "tickets"
+    api_host: str = "127.0.0.1"
+    api_port: int = 8000
+    # Requests larger than this are refused with 413 before they are read.
+    max_body_bytes: int = Field(default=256 * 1024, ge=1024)
+    # How long the API waits for a workflow to acknowledge an action.
+    update_timeout_seconds: float = Field(default=30.0, gt=0)
+    # Closed ticket histories kept by the Temporal namespace (dev server), for auditors.
+    history_retention_days: int = Field(default=30, ge=1)
+
+    @field_validator("database_url")
+    @classmethod
+    def _known_driver(cls, v: str) -> str:
+        if v and not v.startswith(("sqlite", "postgresql")):
+            raise ValueError("DATABASE_URL must be a sqlite:// or postgresql+psycopg:// URL")
+        if v.startswith("postgresql://") or v.startswith("postgres://"):
+            # Use psycopg 3, the driver this project installs.
+            v = "postgresql+psycopg://" + v.split("://", 1)[1]
+        return v
+
+    @property
+    def resolved_database_url(self) -> str:
+        return self.database_url or f"sqlite:///{(self.data_dir / 'servicedesk.db').resolve()}"

@@ -1,0 +1,30 @@
+"""The Temporal worker: the ticket workflow and the activities, wired to the read model."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+
+from sqlalchemy.orm import Session, sessionmaker
+from temporalio.client import Client
+from temporalio.worker import Worker
+
+from activities.projection import ProjectionActivities
+from activities.routing import RoutingActivities
+from activities.triage import TriageActivities
+from workflows.ticket import TicketWorkflow
+
+ACTIVITY_THREADS = 16
+
+
+def build_worker(client: Client, sessions: sessionmaker[Session], task_queue: str) -> Worker:
+    triage = TriageActivities(sessions)
+    routing = RoutingActivities(sessions)
+    projection = ProjectionActivities(sessions)
+    return Worker(
+        client,
+        task_queue=task_queue,
+        workflows=[TicketWorkflow],
+        activities=[triage.triage_ticket, routing.route_ticket, projection.project_ticket],
+        # Activities use synchronous SQLAlchemy sessions, so they run on threads.
+        activity_executor=ThreadPoolExecutor(max_workers=ACTIVITY_THREADS),
+    )

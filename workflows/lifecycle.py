@@ -1,0 +1,263 @@
+"""The ticket state machine: pure, deterministic, no Temporal import.
+
+`apply(state, action, now)` returns the new state and the events it produced; `check`
+raises `ActionRejected` for an action the current state forbids. The workflow calls
+`check` in its update validators (so a rejected action leaves nothing in the history) and
+`apply` in the one reducer that serves updates, signals and intake.
+"""
+
+from __future__ import annotations
+
+import copy
+from datetime import datetime
+from typing import Any
+
+from workflows.messages import (
+    MAX_BODY_CHARS,
+    MAX_TAG_CHARS,
+    MAX_TAGS,
+    PRIORITIES,
+    Action,
+    Actor,
+    Assign,
+    Close,
+    ConversationEntry,
+    CustomerReply,
+    Hold,
+    Note,
+    Pend,
+    Reopen,
+    Reply,
+    Resolve,
+    Resume,
+    Routed,
+    SetCategory,
+    SetPriority,
+    SetTags,
+    TicketEvent,
+    TicketInput,
+    TicketState,
+    Triaged,
+)
+
+ACTIVE = ("new", "open", "pending", "on_hold")
+NOT_CLOSED = (*ACTIVE, "resolved")
+
+# Where each action may be taken from, and the status it leads to (None: unchanged).
+# This table is the whole state machine; property tests check that `apply` never
+# makes a transition that is not in it.
+TRANSITIONS: dict[str, dict[str, str | None]] = {
+    "assign": {s: None for s in NOT_CLOSED} | {"new": "open"},
+    "reply": {s: None for s in NOT_CLOSED} | {"new": "open"},
+    "note": {s: None for s in NOT_CLOSED},
+    "set_priority": {s: None for s in NOT_CLOSED},
+    "set_category": {s: None for s in NOT_CLOSED},
+    "set_tags": {s: None for s in NOT_CLOSED},
+    "pend": {"new": "pending", "open": "pending", "on_hold": "pending"},
+    "hold": {"new": "on_hold", "open": "on_hold", "pending": "on_hold"},
+    "resume": {"pending": "open", "on_hold": "open"},
+    "resolve": {s: "resolved" for s in ACTIVE},
+    "reopen": {"resolved": "open"},
+    "close": {"resolved": "closed"},
+    # A customer writing back wakes a pending ticket and reopens a resolved one.
+    "customer_reply": {"new": None, "open": None, "on_hold": None, "pending": "open", "resolved": "open"},
+    "triaged": {s: None for s in NOT_CLOSED},
+    "routed": {s: None for s in NOT_CLOSED},
+}
+
+
+class ActionRejected(Exception):
+    """An action the ticket cannot take now. `type` becomes the ApplicationError type."""
+
+    def __init__(self, type: str, message: str) -> None:
+        super().__init__(message)
+        self.type = type
+        self.message = message
+
+
+def new_ticket(inp: TicketInput, now: datetime) -> tuple[TicketState, list[TicketEvent]]:
+    """The state of a ticket just received, and its `created` event (seq 1)."""
+    state = TicketState(
+        number=inp.number,
+        subject=inp.subject,
+        description=inp.description,
+        requester_email=inp.requester_email,
+        requester_name=inp.requester_name,
+        channel=inp.channel,
+        status="new",
+        priority=inp.priority or "normal",
+        category=inp.category,
+        tags=_normalise_tags(inp.tags),
+        team=None,
+        assignee=None,
+        created_at=now,
+        updated_at=now,
+        created_by=inp.created_by,
+        last_seq=1,
+    )
+    event = TicketEvent(
+        number=inp.number,
+        seq=1,
+        kind="created",
+        at=now,
+        actor=inp.created_by,
+        data={"channel": inp.channel, "subject": inp.subject, "priority": state.priority,
+              "category": state.category, "tags": list(state.tags)},
+        status_to="new",
+    )
+    return state, [event]
+
+
+def check(state: TicketState, action: Action) -> None:
+    """Raise ActionRejected if `action` may not be applied to `state` now."""
+    kind = action.kind
+    allowed = TRANSITIONS[kind]
+    if state.status == "closed":
+        raise ActionRejected("TicketClosed", f"ticket {state.number} is closed; nothing can change it")
+    if state.status not in allowed:
+        froms = ", ".join(allowed)
+        raise ActionRejected(
+            "InvalidTransition",
+            f"cannot {kind.replace('_', ' ')} ticket {state.number} while it is {state.status} "
+            f"(allowed from: {froms})",
+        )
+    _check_fields(state, action)
+
+
+def _check_fields(state: TicketState, action: Action) -> None:
+    if isinstance(action, (Reply, Note, CustomerReply)):
+        _require_text("body", action.body, MAX_BODY_CHARS)
+    elif isinstance(action, Resolve):
+        _require_text("resolution", action.resolution, MAX_BODY_CHARS)
+    elif isinstance(action, (Pend, Hold, Reopen)):
+        if len(action.reason) > MAX_BODY_CHARS:
+            raise ActionRejected("InvalidAction", f"reason: longer than {MAX_BODY_CHARS} characters")
+    elif isinstance(action, Assign):
+        if action.assignee is None and action.team is None:
+            raise ActionRejected("InvalidAction", "assignee or team: give at least one")
+        if action.assignee == state.assignee and (action.team is None or action.team == state.team):
+            raise ActionRejected("InvalidAction", f"assignee: ticket {state.number} is already assigned to {action.assignee}")
+    elif isinstance(action, SetPriority):
+        if action.priority not in PRIORITIES:
+            raise ActionRejected("InvalidAction", f"priority: {action.priority!r} is not one of {list(PRIORITIES)}")
+    elif isinstance(action, SetTags):
+        if not action.add and not action.remove:
+            raise ActionRejected("InvalidAction", "add or remove: give at least one tag")
+        for tag in [*action.add, *action.remove]:
+            _check_tag(tag)
+        if len(_normalise_tags([*state.tags, *action.add])) > MAX_TAGS:
+            raise ActionRejected("InvalidAction", f"add: a ticket has at most {MAX_TAGS} tags")
+    elif isinstance(action, SetCategory):
+        if action.category is not None and not action.category.strip():
+            raise ActionRejected("InvalidAction", "category: must not be blank (use null to clear it)")
+
+
+def _require_text(name: str, value: str, limit: int) -> None:
+    if not value.strip():
+        raise ActionRejected("InvalidAction", f"{name}: must not be empty")
+    if len(value) > limit:
+        raise ActionRejected("InvalidAction", f"{name}: longer than {limit} characters")
+
+
+def _check_tag(tag: str) -> None:
+    t = tag.strip().lower()
+    if not t or len(t) > MAX_TAG_CHARS or any(c.isspace() for c in t):
+        raise ActionRejected("InvalidAction", f"tags: {tag!r} must be one word of 1 to {MAX_TAG_CHARS} characters")
+
+
+def _normalise_tags(tags: list[str]) -> list[str]:
+    out: list[str] = []
+    for tag in tags:
+        t = tag.strip().lower()
+        if t and t not in out:
+            out.append(t)
+    return out
+
+
+def apply(state: TicketState, action: Action, now: datetime) -> tuple[TicketState, list[TicketEvent]]:
+    """Apply a checked action; returns a new state (the input is not modified) and its event."""
+    check(state, action)
+    new = copy.deepcopy(state)
+    target = TRANSITIONS[action.kind][state.status]
+    data = _mutate(new, action, now)
+    if target is not None:
+        new.status = target
+        if target == "resolved":
+            new.resolved_at = now
+        elif target == "closed":
+            new.closed_at = now
+        elif state.status == "resolved":  # reopened
+            new.resolved_at = None
+            new.resolution = None
+    new.last_seq += 1
+    new.updated_at = now
+    event = TicketEvent(
+        number=new.number,
+        seq=new.last_seq,
+        kind=action.kind,
+        at=now,
+        actor=action.actor,
+        data=data,
+        status_from=state.status if target is not None else None,
+        status_to=target,
+    )
+    if isinstance(action, (Reply, Note, CustomerReply)):
+        new.conversation.append(
+            ConversationEntry(
+                seq=new.last_seq,
+                at=now,
+                author=action.actor,
+                visibility="internal" if isinstance(action, Note) else "public",
+                body=action.body,
+            )
+        )
+    return new, [event]
+
+
+def _mutate(new: TicketState, action: Action, now: datetime) -> dict[str, Any]:
+    """Change the fields an action sets; return what the event should record."""
+    if isinstance(action, Assign):
+        before = {"assignee": new.assignee, "team": new.team}
+        new.assignee = action.assignee
+        if action.team is not None:
+            new.team = action.team
+        return {"from": before, "assignee": new.assignee, "team": new.team}
+    if isinstance(action, Reply):
+        if new.first_response_at is None:
+            new.first_response_at = now
+        return {"chars": len(action.body)}
+    if isinstance(action, (Note, CustomerReply)):
+        return {"chars": len(action.body)} | (
+            {"channel": action.channel} if isinstance(action, CustomerReply) else {}
+        )
+    if isinstance(action, SetPriority):
+        before, new.priority = new.priority, action.priority
+        return {"from": before, "to": new.priority}
+    if isinstance(action, SetCategory):
+        before = new.category
+        new.category = action.category.strip() if action.category else None
+        return {"from": before, "to": new.category}
+    if isinstance(action, SetTags):
+        before = list(new.tags)
+        removed = set(_normalise_tags(action.remove))
+        new.tags = [t for t in _normalise_tags([*new.tags, *action.add]) if t not in removed]
+        return {"from": before, "to": list(new.tags)}
+    if isinstance(action, (Pend, Hold, Reopen)):
+        return {"reason": action.reason} if action.reason else {}
+    if isinstance(action, Resolve):
+        new.resolution = action.resolution
+        return {"resolution": action.resolution}
+    if isinstance(action, Triaged):
+        new.category = action.category
+        new.priority = action.priority
+        new.tags = _normalise_tags([*new.tags, *action.tags])
+        new.sla_policy = action.sla_policy
+        return {"category": new.category, "priority": new.priority, "tags": list(new.tags),
+                "rules": list(action.rules), "sla_policy": action.sla_policy}
+    if isinstance(action, Routed):
+        new.team = action.team
+        new.assignee = action.assignee
+        return {"team": action.team, "assignee": action.assignee, "reason": action.reason}
+    if isinstance(action, (Resume, Close)):
+        return {}
+    raise ActionRejected("InvalidAction", f"kind: unknown action {action.kind!r}")  # pragma: no cover

@@ -1,0 +1,384 @@
+"""The ticket's wire vocabulary: workflow input, actions, events, views, activity I/O.
+
+Everything here crosses a process boundary (API -> Temporal -> worker), so it is plain
+dataclasses of JSON-friendly types. New fields must have defaults so that histories
+written by an older deploy still decode.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Literal, get_args
+
+STATUSES = ("new", "open", "pending", "on_hold", "resolved", "closed")
+PRIORITIES = ("low", "normal", "high", "critical")
+CHANNELS = ("email", "web", "api", "phone", "chat", "monitoring")
+ROLES = ("agent", "supervisor", "admin", "auditor")
+
+Status = Literal["new", "open", "pending", "on_hold", "resolved", "closed"]
+Priority = Literal["low", "normal", "high", "critical"]
+Channel = Literal["email", "web", "api", "phone", "chat", "monitoring"]
+ActorKind = Literal["agent", "customer", "system", "operator"]
+
+TASK_QUEUE = "tickets"
+# Custom search attributes: no personal data in them (they are stored unencrypted).
+SEARCH_ATTRIBUTES = {
+    "TicketStatus": "Keyword",
+    "TicketPriority": "Keyword",
+    "TicketCategory": "Keyword",
+    "TicketTeam": "Keyword",
+}
+
+# Activity names, so the workflow and the worker agree without importing each other.
+TRIAGE_ACTIVITY = "triage_ticket"
+ROUTE_ACTIVITY = "route_ticket"
+PROJECT_ACTIVITY = "project_ticket"
+
+# Update and signal names an operator can use with `temporal workflow update/signal`.
+ACT_UPDATE = "act"
+ACT_SIGNAL = "action"
+CUSTOMER_REPLY_SIGNAL = "customer_reply"
+VIEW_QUERY = "view"
+
+MAX_BODY_CHARS = 20_000
+MAX_SUBJECT_CHARS = 300
+MAX_TAGS = 20
+MAX_TAG_CHARS = 40
+
+
+def ticket_workflow_id(number: int) -> str:
+    return f"ticket-{number}"
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who did something. Agents are identified by e-mail, taken from their API token."""
+
+    kind: ActorKind
+    id: str
+    name: str = ""
+
+
+SYSTEM = Actor(kind="system", id="servicedesk", name="Service desk")
+
+
+@dataclass
+class TicketInput:
+    number: int
+    subject: str
+    description: str
+    requester_email: str
+    requester_name: str = ""
+    channel: Channel = "api"
+    priority: Priority | None = None  # as asked by the requester; triage may raise it
+    category: str | None = None
+    tags: list[str] = field(default_factory=list)
+    created_by: Actor = SYSTEM
+    # Set only when the workflow continues as new: the state it carries over, and the ids
+    # of the updates already applied (Temporal dedups update ids only within one run).
+    carried: TicketState | None = None
+    applied_update_ids: list[str] = field(default_factory=list)
+    # Continue as new after this many history events (0: when the server suggests it).
+    continue_as_new_after_events: int = 0
+
+
+# --- Agent actions. One dataclass each; `kind` is the discriminator on the wire. ---------
+
+
+@dataclass(frozen=True)
+class Assign:
+    actor: Actor
+    assignee: str | None = None  # agent e-mail; None with a team moves it to the team queue
+    team: str | None = None  # team slug
+    kind: Literal["assign"] = "assign"
+
+
+@dataclass(frozen=True)
+class Reply:
+    """A public reply to the requester."""
+
+    actor: Actor
+    body: str
+    kind: Literal["reply"] = "reply"
+
+
+@dataclass(frozen=True)
+class Note:
+    """An internal note: never shown to the customer."""
+
+    actor: Actor
+    body: str
+    kind: Literal["note"] = "note"
+
+
+@dataclass(frozen=True)
+class SetPriority:
+    actor: Actor
+    priority: Priority
+    kind: Literal["set_priority"] = "set_priority"
+
+
+@dataclass(frozen=True)
+class SetCategory:
+    actor: Actor
+    category: str | None
+    kind: Literal["set_category"] = "set_category"
+
+
+@dataclass(frozen=True)
+class SetTags:
+    actor: Actor
+    add: list[str] = field(default_factory=list)
+    remove: list[str] = field(default_factory=list)
+    kind: Literal["set_tags"] = "set_tags"
+
+
+@dataclass(frozen=True)
+class Pend:
+    """Waiting on the customer."""
+
+    actor: Actor
+    reason: str = ""
+    kind: Literal["pend"] = "pend"
+
+
+@dataclass(frozen=True)
+class Hold:
+    """Waiting on a third party or an internal dependency."""
+
+    actor: Actor
+    reason: str = ""
+    kind: Literal["hold"] = "hold"
+
+
+@dataclass(frozen=True)
+class Resume:
+    """Back to open from pending or on_hold."""
+
+    actor: Actor
+    kind: Literal["resume"] = "resume"
+
+
+@dataclass(frozen=True)
+class Resolve:
+    actor: Actor
+    resolution: str
+    kind: Literal["resolve"] = "resolve"
+
+
+@dataclass(frozen=True)
+class Reopen:
+    actor: Actor
+    reason: str = ""
+    kind: Literal["reopen"] = "reopen"
+
+
+@dataclass(frozen=True)
+class Close:
+    actor: Actor
+    kind: Literal["close"] = "close"
+
+
+# --- Events from outside and from intake. ---------------------------------------------
+
+
+@dataclass(frozen=True)
+class CustomerReply:
+    actor: Actor  # kind "customer"
+    body: str
+    channel: Channel = "email"
+    kind: Literal["customer_reply"] = "customer_reply"
+
+
+@dataclass(frozen=True)
+class Triaged:
+    actor: Actor
+    category: str | None
+    priority: Priority
+    tags: list[str] = field(default_factory=list)
+    rules: list[str] = field(default_factory=list)  # names of the triage rules that matched
+    sla_policy: str | None = None
+    kind: Literal["triaged"] = "triaged"
+
+
+@dataclass(frozen=True)
+class Routed:
+    actor: Actor
+    team: str | None
+    assignee: str | None
+    reason: str
+    kind: Literal["routed"] = "routed"
+
+
+AgentAction = (
+    Assign | Reply | Note | SetPriority | SetCategory | SetTags | Pend | Hold | Resume
+    | Resolve | Reopen | Close
+)
+Action = AgentAction | CustomerReply | Triaged | Routed
+
+AGENT_ACTIONS: dict[str, type] = {
+    cls.__dataclass_fields__["kind"].default: cls  # type: ignore[attr-defined]
+    for cls in get_args(AgentAction)
+}
+
+
+# --- What the workflow records and shows. ----------------------------------------------
+
+
+@dataclass
+class TicketEvent:
+    """One entry of the ticket's audit trail; (number, seq) is its key everywhere."""
+
+    number: int
+    seq: int
+    kind: str
+    at: datetime
+    actor: Actor
+    data: dict[str, Any] = field(default_factory=dict)
+    status_from: str | None = None
+    status_to: str | None = None
+
+
+@dataclass
+class ConversationEntry:
+    seq: int
+    at: datetime
+    author: Actor
+    visibility: Literal["public", "internal"]
+    body: str
+
+
+@dataclass
+class TicketSnapshot:
+    """The row the read model keeps for lists and reports."""
+
+    number: int
+    subject: str
+    requester_email: str
+    requester_name: str
+    channel: str
+    status: str
+    priority: str
+    category: str | None
+    tags: list[str]
+    team: str | None
+    assignee: str | None
+    created_at: datetime
+    updated_at: datetime
+    last_seq: int
+    sla_policy: str | None = None
+    first_response_at: datetime | None = None
+    resolved_at: datetime | None = None
+    closed_at: datetime | None = None
+    resolution: str | None = None
+
+
+@dataclass
+class TicketView:
+    ticket: TicketSnapshot
+    description: str
+    conversation: list[ConversationEntry]
+
+
+
+@dataclass
+class TicketState:
+    number: int
+    subject: str
+    description: str
+    requester_email: str
+    requester_name: str
+    channel: str
+    status: str
+    priority: str
+    category: str | None
+    tags: list[str]
+    team: str | None
+    assignee: str | None
+    created_at: datetime
+    updated_at: datetime
+    created_by: Actor
+    last_seq: int = 0
+    sla_policy: str | None = None
+    first_response_at: datetime | None = None
+    resolved_at: datetime | None = None
+    closed_at: datetime | None = None
+    resolution: str | None = None
+    conversation: list[ConversationEntry] = field(default_factory=list)
+
+    def snapshot(self) -> TicketSnapshot:
+        return TicketSnapshot(
+            number=self.number,
+            subject=self.subject,
+            requester_email=self.requester_email,
+            requester_name=self.requester_name,
+            channel=self.channel,
+            status=self.status,
+            priority=self.priority,
+            category=self.category,
+            tags=list(self.tags),
+            team=self.team,
+            assignee=self.assignee,
+            created_at=self.created_at,
+            updated_at=self.updated_at,
+            last_seq=self.last_seq,
+            sla_policy=self.sla_policy,
+            first_response_at=self.first_response_at,
+            resolved_at=self.resolved_at,
+            closed_at=self.closed_at,
+            resolution=self.resolution,
+        )
+
+    def view(self) -> TicketView:
+        return TicketView(
+            ticket=self.snapshot(),
+            description=self.description,
+            conversation=list(self.conversation),
+        )
+
+
+# --- Activity inputs and results. ----------------------------------------------------
+
+
+@dataclass
+class TriageInput:
+    number: int
+    subject: str
+    description: str
+    requester_email: str
+    channel: str
+    priority: str | None
+    category: str | None
+    tags: list[str]
+
+
+@dataclass
+class TriageResult:
+    category: str | None
+    priority: str
+    tags: list[str]
+    rules: list[str]
+    sla_policy: str | None
+
+
+@dataclass
+class RouteInput:
+    number: int
+    category: str | None
+    tags: list[str]
+    priority: str
+
+
+@dataclass
+class RouteResult:
+    team: str | None
+    assignee: str | None
+    reason: str
+
+
+@dataclass
+class ProjectionInput:
+    snapshot: TicketSnapshot
+    events: list[TicketEvent]
+    description: str | None = None  # sent once, with the `created` event, for text search
