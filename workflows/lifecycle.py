@@ -227,9 +227,9 @@ def _mutate(new: TicketState, action: Action, now: datetime) -> dict[str, Any]:
             new.first_response_at = now
         return {"chars": len(action.body)}
     if isinstance(action, (Note, CustomerReply)):
-        return {"chars": len(action.body)} | (
-            {"channel": action.channel} if isinstance(action, CustomerReply) else {}
-        )
+        if isinstance(action, CustomerReply):
+            return {"chars": len(action.body), "channel": action.channel, "recorded_by": action.recorded_by}
+        return {"chars": len(action.body)}
     if isinstance(action, SetPriority):
         before, new.priority = new.priority, action.priority
         return {"from": before, "to": new.priority}

@@ -188,6 +188,7 @@ class CustomerReply:
     actor: Actor  # kind "customer"
     body: str
     channel: Channel = "email"
+    recorded_by: str | None = None  # the agent or integration that passed the message on
     kind: Literal["customer_reply"] = "customer_reply"
 
 

@@ -1,0 +1,62 @@
+"""The FastAPI application factory. Nothing connects at import time: the lifespan does."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+
+from fastapi import FastAPI
+from sqlalchemy.orm import Session, sessionmaker
+from temporalio.client import Client
+
+from api.errors import install_error_handlers, register_action_tags
+from api.gateway import TicketGateway
+from api.intake import Intake
+from api.limits import BodySizeLimit
+from api.routes import directory, health, tickets
+from api.schemas import ACTION_BODIES
+from models.db import make_engine, make_sessions
+from models.settings import Settings
+
+DESCRIPTION = """A service desk where every ticket is a durable Temporal workflow.
+
+Authenticate with `Authorization: Bearer <token>` (create one with `servicedesk token create`).
+Every error has the body `{"error": {"type", "message", "fields": [{"field", "message"}]}}`."""
+
+
+def create_app(settings: Settings | None = None, *, temporal: Client | None = None,
+               sessions: sessionmaker[Session] | None = None, sweep: bool = True) -> FastAPI:
+    settings = settings or Settings()
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        engine = None
+        if sessions is None:
+            engine = make_engine(settings.resolved_database_url)
+            app.state.sessions = make_sessions(engine)
+        else:
+            app.state.sessions = sessions
+        app.state.temporal = temporal or await Client.connect(settings.temporal_address, namespace=settings.temporal_namespace)
+        app.state.gateway = TicketGateway(app.state.temporal, settings.task_queue, settings.update_timeout_seconds)
+        app.state.intake = Intake(app.state.sessions, app.state.gateway)
+        sweeper = asyncio.create_task(app.state.intake.sweep_forever()) if sweep else None
+        try:
+            yield
+        finally:
+            if sweeper is not None:
+                sweeper.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await sweeper
+            if engine is not None:
+                engine.dispose()
+
+    app = FastAPI(title="Service desk", version="0.1.0", description=DESCRIPTION, lifespan=lifespan)
+    app.state.settings = settings
+    install_error_handlers(app)
+    register_action_tags({cls.model_fields["kind"].annotation.__args__[0] for cls in ACTION_BODIES})
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    app.include_router(health.router)
+    app.include_router(tickets.router)
+    app.include_router(directory.router)
+    return app

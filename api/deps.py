@@ -1,0 +1,75 @@
+"""Dependencies: who is calling (from the bearer token), and the app's shared clients."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy.orm import Session, sessionmaker
+from temporalio.client import Client
+
+from api.errors import ApiError
+from models.settings import Settings
+from models.tokens import agent_for_token
+from workflows.messages import Actor
+
+bearer = HTTPBearer(auto_error=False, description="An API token from `servicedesk token create`.")
+
+
+@dataclass(frozen=True)
+class Principal:
+    agent_id: int
+    email: str
+    name: str
+    role: str
+
+    def actor(self) -> Actor:
+        return Actor(kind="agent", id=self.email, name=self.name)
+
+
+def get_settings(request: Request) -> Settings:
+    return request.app.state.settings
+
+
+def get_sessions(request: Request) -> sessionmaker[Session]:
+    return request.app.state.sessions
+
+
+def get_temporal(request: Request) -> Client:
+    return request.app.state.temporal
+
+
+SessionsDep = Annotated[sessionmaker[Session], Depends(get_sessions)]
+TemporalDep = Annotated[Client, Depends(get_temporal)]
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+
+
+def current_principal(
+    sessions: SessionsDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+) -> Principal:
+    # A plain `def`: FastAPI runs it on a thread, so the database lookup never blocks the loop.
+    challenge = {"WWW-Authenticate": "Bearer"}
+    if credentials is None:
+        raise ApiError("Unauthorized", "missing bearer token: send 'Authorization: Bearer <token>'", headers=challenge)
+    with sessions() as s:
+        agent = agent_for_token(s, credentials.credentials)
+        if agent is None:
+            raise ApiError("Unauthorized", "invalid or revoked API token", headers=challenge)
+        return Principal(agent_id=agent.id, email=agent.email, name=agent.name, role=agent.role)
+
+
+def require_role(*roles: str):
+    def check(me: Annotated[Principal, Depends(current_principal)]) -> Principal:
+        if me.role not in roles:
+            raise ApiError("Forbidden", f"role {me.role!r} may not do this; needs one of {list(roles)}")
+        return me
+
+    return check
+
+
+ReaderDep = Annotated[Principal, Depends(require_role("agent", "supervisor", "admin", "auditor"))]
+AgentDep = Annotated[Principal, Depends(require_role("agent", "supervisor", "admin"))]
+AdminDep = Annotated[Principal, Depends(require_role("admin"))]

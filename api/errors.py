@@ -1,0 +1,125 @@
+"""Errors are values at the edges: each error type maps to one HTTP status, here, and every
+error body has the same shape: {"error": {"type", "message", "fields": [{"field", "message"}]}}."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+# The one table from error type to HTTP status.
+STATUS_BY_TYPE: dict[str, int] = {
+    "MalformedJSON": 400,
+    "Unauthorized": 401,
+    "Forbidden": 403,
+    "TicketNotFound": 404,
+    "NotFound": 404,
+    "MethodNotAllowed": 405,
+    "TicketClosed": 409,
+    "InvalidTransition": 409,
+    "IdempotencyKeyInFlight": 409,
+    "PayloadTooLarge": 413,
+    "UnsupportedMediaType": 415,
+    "ValidationError": 422,
+    "InvalidAction": 422,
+    "UnknownAgent": 422,
+    "UnknownTeam": 422,
+    "IdempotencyKeyReused": 422,
+    "TemporalUnavailable": 503,
+    "DatabaseUnavailable": 503,
+    "Timeout": 504,
+}
+
+
+class ApiError(Exception):
+    def __init__(self, type: str, message: str, fields: list[dict[str, str]] | None = None,
+                 headers: dict[str, str] | None = None) -> None:
+        super().__init__(message)
+        self.type = type
+        self.message = message
+        self.fields = fields or []
+        self.headers = headers
+        self.status = STATUS_BY_TYPE.get(type, 409)
+
+
+def error_body(type: str, message: str, fields: list[dict[str, str]] | None = None) -> dict[str, Any]:
+    return {"error": {"type": type, "message": message, "fields": fields or []}}
+
+
+def error_response(err: ApiError) -> JSONResponse:
+    return JSONResponse(error_body(err.type, err.message, err.fields), status_code=err.status, headers=err.headers)
+
+
+def _field_name(loc: tuple[Any, ...]) -> str:
+    # ("body", "requester", "email") -> "requester.email"; tagged-union steps like "reply" dropped.
+    parts = [str(p) for p in loc[1:]] if loc and loc[0] == "body" else [str(p) for p in loc]
+    return ".".join(parts) or "body"
+
+
+def _message(err: dict[str, Any]) -> str:
+    kind = err.get("type", "")
+    if kind == "extra_forbidden":
+        return "unknown field"
+    if kind == "missing":
+        return "required"
+    if kind == "union_tag_invalid":
+        ctx = err.get("ctx", {})
+        return f"unknown kind {ctx.get('tag')!r}; expected one of {ctx.get('expected_tags', '')}"
+    if kind == "union_tag_not_found":
+        return "required: the action's kind"
+    return err.get("msg", "invalid")
+
+
+def _on_validation_error(_request: Request, exc: RequestValidationError) -> JSONResponse:
+    errors = exc.errors()
+    for err in errors:
+        if err.get("type") == "json_invalid":
+            detail = err.get("ctx", {}).get("error", "invalid JSON")
+            loc = err.get("loc", ())
+            if len(loc) > 1 and isinstance(loc[1], int):
+                detail = f"{detail} at character {loc[1]}"
+            return JSONResponse(error_body("MalformedJSON", f"request body is not valid JSON: {detail}",
+                                           [{"field": "body", "message": str(detail)}]), status_code=400)
+    fields = []
+    for err in errors:
+        loc = tuple(err.get("loc", ()))
+        if err.get("type") in ("union_tag_invalid", "union_tag_not_found"):
+            loc = ("body", "kind")
+        elif len(loc) > 2 and loc[0] == "body" and loc[1] in _ACTION_TAGS:
+            # A tagged union puts the tag in the location: ("body", "reply", "body") -> "body".
+            loc = ("body", *loc[2:])
+        where = loc[0] if loc else "body"
+        name = _field_name(loc)
+        if where in ("query", "path", "header"):
+            name = f"{where} parameter {name.split('.', 1)[-1] if '.' in name else name}"
+        fields.append({"field": name, "message": _message(err)})
+    summary = "; ".join(f"{f['field']}: {f['message']}" for f in fields)
+    return JSONResponse(error_body("ValidationError", summary, fields), status_code=422)
+
+
+_ACTION_TAGS: set[str] = set()
+
+
+def register_action_tags(tags: set[str]) -> None:
+    _ACTION_TAGS.update(tags)
+
+
+def _on_http_exception(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    type = {404: "NotFound", 405: "MethodNotAllowed", 401: "Unauthorized", 403: "Forbidden"}.get(exc.status_code, "HttpError")
+    message = exc.detail if isinstance(exc.detail, str) else str(exc.detail)
+    if exc.status_code == 404 and message == "Not Found":
+        message = "no such endpoint"
+    return JSONResponse(error_body(type, message), status_code=exc.status_code, headers=getattr(exc, "headers", None))
+
+
+def _on_api_error(_request: Request, exc: ApiError) -> JSONResponse:
+    return error_response(exc)
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(ApiError, _on_api_error)  # type: ignore[arg-type]
+    app.add_exception_handler(RequestValidationError, _on_validation_error)  # type: ignore[arg-type]
+    app.add_exception_handler(StarletteHTTPException, _on_http_exception)  # type: ignore[arg-type]

@@ -1,0 +1,122 @@
+"""The API's only way to talk to ticket workflows: start, update, signal, query; Temporal
+errors become ApiErrors here, once."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+from temporalio.client import (
+    Client,
+    WorkflowExecutionStatus,
+    WorkflowHandle,
+    WorkflowUpdateFailedError,
+    WorkflowUpdateRPCTimeoutOrCancelledError,
+)
+from temporalio.common import SearchAttributeKey, SearchAttributePair, TypedSearchAttributes, WorkflowIDConflictPolicy, WorkflowIDReusePolicy
+from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
+from temporalio.service import RPCError, RPCStatusCode
+
+from api.errors import ApiError
+from workflows.messages import (
+    ACT_SIGNAL,
+    ACT_UPDATE,
+    CUSTOMER_REPLY_SIGNAL,
+    VIEW_QUERY,
+    CustomerReply,
+    TicketInput,
+    TicketView,
+    ticket_workflow_id,
+)
+from workflows.ticket import TicketWorkflow
+
+
+class TicketGateway:
+    def __init__(self, client: Client, task_queue: str, update_timeout: float = 30.0) -> None:
+        self._client = client
+        self._task_queue = task_queue
+        self._update_timeout = update_timeout
+
+    def _handle(self, number: int) -> WorkflowHandle[Any, Any]:
+        return self._client.get_workflow_handle(ticket_workflow_id(number))
+
+    async def start(self, inp: TicketInput) -> None:
+        """Start the ticket's workflow; starting one that already exists is a no-op, so a
+        retried intake never makes two."""
+        try:
+            await self._client.start_workflow(
+                TicketWorkflow.run,
+                inp,
+                id=ticket_workflow_id(inp.number),
+                task_queue=self._task_queue,
+                id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+                id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+                search_attributes=TypedSearchAttributes([
+                    SearchAttributePair(SearchAttributeKey.for_keyword("TicketStatus"), "new"),
+                    SearchAttributePair(SearchAttributeKey.for_keyword("TicketPriority"), inp.priority or "normal"),
+                ]),
+                static_summary=f"Ticket #{inp.number}",
+            )
+        except WorkflowAlreadyStartedError:
+            pass  # started before and already closed
+        except RPCError as err:
+            raise _unavailable(err) from err
+
+    async def act(self, number: int, action: Any, update_id: str | None = None) -> TicketView:
+        try:
+            return await self._handle(number).execute_update(
+                ACT_UPDATE, dataclasses.asdict(action), id=update_id, result_type=TicketView,
+                rpc_timeout=None,
+            )
+        except WorkflowUpdateFailedError as err:
+            raise _from_failure(err.cause) from err
+        except WorkflowUpdateRPCTimeoutOrCancelledError as err:
+            raise ApiError("Timeout", f"ticket {number} did not acknowledge the action in time; it may still apply: "
+                           "retry with the same Idempotency-Key to find out") from err
+        except RPCError as err:
+            raise await self._not_found_or_unavailable(number, err) from err
+
+    async def signal_action(self, number: int, action: Any) -> None:
+        await self._signal(number, ACT_SIGNAL, dataclasses.asdict(action))
+
+    async def customer_reply(self, number: int, reply: CustomerReply) -> None:
+        payload = dataclasses.asdict(reply)
+        payload.pop("kind")
+        await self._signal(number, CUSTOMER_REPLY_SIGNAL, payload)
+
+    async def _signal(self, number: int, name: str, payload: dict[str, Any]) -> None:
+        try:
+            await self._handle(number).signal(name, payload)
+        except RPCError as err:
+            raise await self._not_found_or_unavailable(number, err) from err
+
+    async def view(self, number: int) -> TicketView | None:
+        """The live view, or None when no workflow history exists (never started, or past retention)."""
+        try:
+            return await self._handle(number).query(VIEW_QUERY, result_type=TicketView)
+        except RPCError as err:
+            if err.status == RPCStatusCode.NOT_FOUND:
+                return None
+            raise _unavailable(err) from err
+
+    async def _not_found_or_unavailable(self, number: int, err: RPCError) -> ApiError:
+        if err.status != RPCStatusCode.NOT_FOUND:
+            return _unavailable(err)
+        # An unknown ticket and a closed one both answer NOT_FOUND to an update or signal.
+        try:
+            desc = await self._handle(number).describe()
+        except RPCError:
+            return ApiError("TicketNotFound", f"ticket {number} does not exist")
+        if desc.status == WorkflowExecutionStatus.COMPLETED:
+            return ApiError("TicketClosed", f"ticket {number} is closed; nothing can change it")
+        return ApiError("TicketClosed", f"ticket {number} has ended ({desc.status.name.lower() if desc.status else 'unknown'})")
+
+
+def _from_failure(cause: BaseException | None) -> ApiError:
+    if isinstance(cause, ApplicationError) and cause.type:
+        return ApiError(cause.type, cause.message)
+    return ApiError("InvalidAction", str(cause) if cause else "the ticket rejected the action")
+
+
+def _unavailable(err: RPCError) -> ApiError:
+    return ApiError("TemporalUnavailable", f"the workflow service did not answer: {err.message}")

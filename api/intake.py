@@ -1,0 +1,130 @@
+"""Creating tickets, exactly once per Idempotency-Key.
+
+Two steps: (1) one transaction writes the request to the intake ledger, which hands out
+the next ticket number; (2) the ticket's workflow is started with id `ticket-<number>`.
+If the process dies between them, the request is still in the ledger: a retry with the
+same key, or the sweeper, starts it. Starting an existing workflow is a no-op, so nothing
+runs twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import logging
+from dataclasses import asdict, dataclass
+from datetime import datetime, timedelta, timezone
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+from starlette.concurrency import run_in_threadpool
+
+from api.deps import Principal
+from api.errors import ApiError
+from api.gateway import TicketGateway
+from api.schemas import TicketCreate
+from models.tables import TicketIntake
+from workflows.messages import Actor, TicketInput
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Reservation:
+    number: int
+    started: bool
+    replayed: bool
+    request: dict
+
+
+class Intake:
+    def __init__(self, sessions: sessionmaker[Session], gateway: TicketGateway) -> None:
+        self._sessions = sessions
+        self._gateway = gateway
+
+    async def create(self, body: TicketCreate, me: Principal, key: str | None) -> Reservation:
+        request = {"ticket": body.model_dump(mode="json"), "created_by": asdict(me.actor())}
+        digest = hashlib.sha256(json.dumps(request["ticket"], sort_keys=True).encode()).hexdigest()
+        res = await run_in_threadpool(self._reserve, me.agent_id, key, request, digest)
+        if not res.started:
+            await self._start(res.number, res.request)
+        return res
+
+    def _reserve(self, agent_id: int, key: str | None, request: dict, digest: str) -> Reservation:
+        if key is not None:
+            found = self._find(agent_id, key, digest)
+            if found is not None:
+                return found
+        try:
+            with self._sessions.begin() as s:
+                row = TicketIntake(agent_id=agent_id, idempotency_key=key, request_hash=digest, request=request)
+                s.add(row)
+                s.flush()
+                return Reservation(number=row.number, started=False, replayed=False, request=request)
+        except IntegrityError:
+            # Two requests with the same key at once: the other one won; answer with its ticket.
+            found = self._find(agent_id, key, digest) if key is not None else None
+            if found is None:
+                raise
+            return found
+
+    def _find(self, agent_id: int, key: str, digest: str) -> Reservation | None:
+        with self._sessions() as s:
+            row = s.scalars(select(TicketIntake).where(TicketIntake.agent_id == agent_id,
+                                                       TicketIntake.idempotency_key == key)).first()
+            if row is None:
+                return None
+            if row.request_hash != digest:
+                raise ApiError("IdempotencyKeyReused",
+                               f"Idempotency-Key {key!r} was already used for ticket {row.number} with a different body",
+                               [{"field": "header Idempotency-Key", "message": "reused with a different request body"}])
+            return Reservation(number=row.number, started=row.started_at is not None, replayed=True, request=row.request)
+
+    async def _start(self, number: int, request: dict) -> None:
+        t = request["ticket"]
+        await self._gateway.start(TicketInput(
+            number=number,
+            subject=t["subject"],
+            description=t["description"],
+            requester_email=t["requester"]["email"],
+            requester_name=t["requester"].get("name", ""),
+            channel=t.get("channel", "api"),
+            priority=t.get("priority"),
+            category=t.get("category"),
+            tags=list(t.get("tags", [])),
+            created_by=Actor(**request["created_by"]),
+        ))
+        await run_in_threadpool(self._mark_started, number)
+
+    def _mark_started(self, number: int) -> None:
+        with self._sessions.begin() as s:
+            s.execute(update(TicketIntake).where(TicketIntake.number == number, TicketIntake.started_at.is_(None))
+                      .values(started_at=datetime.now(timezone.utc)))
+
+    # --- recovery ----------------------------------------------------------------------
+
+    async def start_unstarted(self, older_than: timedelta = timedelta(seconds=10)) -> list[int]:
+        """Start every ledgered request whose workflow never started (the process died)."""
+        cutoff = datetime.now(timezone.utc) - older_than
+        rows = await run_in_threadpool(self._unstarted, cutoff)
+        for number, request in rows:
+            log.warning("starting ticket %s, which was accepted but never started", number)
+            await self._start(number, request)
+        return [n for n, _ in rows]
+
+    def _unstarted(self, cutoff: datetime) -> list[tuple[int, dict]]:
+        with self._sessions() as s:
+            rows = s.execute(select(TicketIntake.number, TicketIntake.request)
+                             .where(TicketIntake.started_at.is_(None), TicketIntake.created_at < cutoff)
+                             .order_by(TicketIntake.number).limit(500)).all()
+            return [(n, r) for n, r in rows]
+
+    async def sweep_forever(self, every: float = 30.0) -> None:
+        while True:
+            try:
+                await self.start_unstarted()
+            except Exception:  # keep sweeping: the next round may find Temporal or the DB back
+                log.exception("intake sweep failed")
+            await asyncio.sleep(every)

@@ -1,0 +1,154 @@
+"""Ticket endpoints: thin. Create through the intake ledger, act through workflow updates,
+read the live view from the workflow and lists from the read model."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Body, Depends, Header, Path, Query, Request, Response, status
+from starlette.concurrency import run_in_threadpool
+
+from api.deps import AgentDep, ReaderDep, SessionsDep
+from api.errors import ApiError
+from api.gateway import TicketGateway
+from api.intake import Intake
+from api.schemas import (
+    ACTION_EXAMPLES,
+    ActionIn,
+    CustomerReplyIn,
+    TicketCreate,
+    TicketCreated,
+    TicketEventOut,
+    TicketOut,
+    TicketPage,
+    TicketSummary,
+)
+from models import queries
+from workflows import messages as m
+
+router = APIRouter(prefix="/tickets", tags=["tickets"])
+
+TicketNumber = Annotated[int, Path(ge=1, le=2**31 - 1, description="The ticket number", examples=[42])]
+IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", min_length=1, max_length=255,
+                                              description="Retrying with the same key never acts twice.")]
+
+
+def gateway(request: Request) -> TicketGateway:
+    return request.app.state.gateway
+
+
+def intake(request: Request) -> Intake:
+    return request.app.state.intake
+
+
+GatewayDep = Annotated[TicketGateway, Depends(gateway)]
+IntakeDep = Annotated[Intake, Depends(intake)]
+
+ERRORS = {401: {"description": "No or bad token"}, 403: {"description": "Role not allowed"},
+          422: {"description": "Invalid input; the body names each field"}}
+
+
+@router.post("", status_code=status.HTTP_201_CREATED, response_model=TicketCreated, responses=ERRORS)
+async def create_ticket(body: TicketCreate, me: AgentDep, intake: IntakeDep, response: Response,
+                        idempotency_key: IdempotencyKey = None) -> TicketCreated:
+    """Open a ticket. It is triaged and routed by its workflow right after."""
+    res = await intake.create(body, me, idempotency_key)
+    if res.replayed:
+        response.headers["Idempotent-Replayed"] = "true"
+    response.headers["Location"] = f"/tickets/{res.number}"
+    return TicketCreated(number=res.number, workflow_id=m.ticket_workflow_id(res.number), url=f"/tickets/{res.number}")
+
+
+@router.get("", response_model=TicketPage, responses=ERRORS)
+def list_tickets(
+    me: ReaderDep,
+    sessions: SessionsDep,
+    status_: Annotated[list[m.Status] | None, Query(alias="status", description="Repeat for several")] = None,
+    priority: Annotated[list[m.Priority] | None, Query()] = None,
+    category: Annotated[str | None, Query(max_length=100)] = None,
+    team: Annotated[str | None, Query(max_length=64)] = None,
+    assignee: Annotated[str | None, Query(max_length=320, description="An agent's e-mail, or `none`")] = None,
+    requester: Annotated[str | None, Query(max_length=320)] = None,
+    q: Annotated[str | None, Query(min_length=1, max_length=200, description="Text in subject, description or requester")] = None,
+    sort: Annotated[Literal[tuple(queries.SORTS)], Query()] = "-created_at",  # type: ignore[valid-type]
+    limit: Annotated[int, Query(ge=1, le=100)] = 25,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> TicketPage:
+    """Tickets from the read model, newest first, filtered and paginated."""
+    f = queries.TicketFilter(status=status_ or [], priority=priority or [], category=category, team=team,
+                             assignee=assignee, requester=requester, text=q)
+    with sessions() as s:
+        rows, total = queries.search_tickets(s, f, limit=limit, offset=offset, sort=sort)
+        return TicketPage(items=[TicketSummary.from_row(r) for r in rows], total=total, limit=limit, offset=offset)
+
+
+@router.get("/{number}", response_model=TicketOut, responses=ERRORS | {404: {"description": "No such ticket"}})
+async def get_ticket(number: TicketNumber, me: ReaderDep, sessions: SessionsDep, tickets: GatewayDep) -> TicketOut:
+    """The live view from the ticket's workflow (the read model only once its history is gone)."""
+    view = await tickets.view(number)
+    if view is not None:
+        return TicketOut.from_view(view)
+    row = await run_in_threadpool(_row, sessions, number)
+    if row is None:
+        raise ApiError("TicketNotFound", f"ticket {number} does not exist")
+    return TicketOut(**TicketSummary.from_row(row).model_dump(), description=row.description, conversation=[], live=False)
+
+
+def _row(sessions, number: int):
+    with sessions() as s:
+        return queries.ticket_row(s, number)
+
+
+@router.get("/{number}/events", response_model=list[TicketEventOut], responses=ERRORS | {404: {"description": "No such ticket"}})
+def ticket_events(number: TicketNumber, me: ReaderDep, sessions: SessionsDep) -> list[TicketEventOut]:
+    """The ticket's audit trail as projected: who did what, when, and the status it led to."""
+    with sessions() as s:
+        events = queries.ticket_events(s, number)
+        if not events and not queries.ledgered(s, number):
+            raise ApiError("TicketNotFound", f"ticket {number} does not exist")
+        return [TicketEventOut.from_row(e) for e in events]
+
+
+@router.post("/{number}/actions", response_model=TicketOut,
+             responses=ERRORS | {404: {"description": "No such ticket"},
+                                 409: {"description": "The ticket's status forbids the action, or it is closed"}})
+async def act(
+    number: TicketNumber,
+    body: Annotated[ActionIn, Body(openapi_examples=ACTION_EXAMPLES)],
+    me: AgentDep,
+    sessions: SessionsDep,
+    tickets: GatewayDep,
+    idempotency_key: IdempotencyKey = None,
+) -> TicketOut:
+    """Take an agent action; answers with the ticket as it is after the action."""
+    action = body.to_action(me.actor())
+    await run_in_threadpool(_check_references, sessions, action)
+    update_id = f"{me.agent_id}:{idempotency_key}" if idempotency_key else None
+    return TicketOut.from_view(await tickets.act(number, action, update_id=update_id))
+
+
+def _check_references(sessions, action) -> None:
+    """An assignee or team must exist, so a typo is a 422 here and not a ticket owned by nobody."""
+    if not isinstance(action, m.Assign):
+        return
+    with sessions() as s:
+        if action.assignee is not None and queries.active_agent(s, action.assignee) is None:
+            raise ApiError("UnknownAgent", f"assignee: no active agent {action.assignee}",
+                           [{"field": "assignee", "message": "no such active agent"}])
+        if action.team is not None and queries.team_by_slug(s, action.team) is None:
+            raise ApiError("UnknownTeam", f"team: no team {action.team!r}", [{"field": "team", "message": "no such team"}])
+
+
+@router.post("/{number}/customer-replies", status_code=status.HTTP_202_ACCEPTED, responses=ERRORS | {
+    404: {"description": "No such ticket"}, 409: {"description": "The ticket is closed"}})
+async def customer_reply(number: TicketNumber, body: CustomerReplyIn, me: AgentDep, tickets: GatewayDep) -> dict:
+    """Pass on a message from the requester (delivered to the workflow as a signal)."""
+    view = await tickets.view(number)
+    if view is None:
+        raise ApiError("TicketNotFound", f"ticket {number} does not exist")
+    if view.ticket.status == "closed":
+        raise ApiError("TicketClosed", f"ticket {number} is closed; nothing can change it")
+    requester = m.Actor(kind="customer", id=view.ticket.requester_email, name=view.ticket.requester_name)
+    await tickets.customer_reply(number, m.CustomerReply(actor=requester, body=body.body, channel=body.channel,
+                                                         recorded_by=me.email))
+    return {"accepted": True, "number": number}

@@ -1,0 +1,82 @@
+"""Reads of the read model for lists and reports."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlalchemy import Select, func, or_, select
+from sqlalchemy.orm import Session
+
+from models.tables import Agent, Team, TicketEventRow, TicketIntake, TicketRow
+
+SORTS = {
+    "-created_at": (TicketRow.created_at.desc(), TicketRow.number.desc()),
+    "created_at": (TicketRow.created_at.asc(), TicketRow.number.asc()),
+    "-updated_at": (TicketRow.updated_at.desc(), TicketRow.number.desc()),
+    "updated_at": (TicketRow.updated_at.asc(), TicketRow.number.asc()),
+    "-number": (TicketRow.number.desc(),),
+    "number": (TicketRow.number.asc(),),
+}
+
+
+@dataclass
+class TicketFilter:
+    status: list[str] = field(default_factory=list)
+    priority: list[str] = field(default_factory=list)
+    category: str | None = None
+    team: str | None = None
+    assignee: str | None = None  # an agent's e-mail, or "none" for unassigned
+    requester: str | None = None
+    text: str | None = None
+
+
+def _filtered(f: TicketFilter) -> Select:
+    q = select(TicketRow)
+    if f.status:
+        q = q.where(TicketRow.status.in_(f.status))
+    if f.priority:
+        q = q.where(TicketRow.priority.in_(f.priority))
+    if f.category:
+        q = q.where(TicketRow.category == f.category)
+    if f.team:
+        q = q.where(TicketRow.team == f.team)
+    if f.assignee == "none":
+        q = q.where(TicketRow.assignee.is_(None))
+    elif f.assignee:
+        q = q.where(TicketRow.assignee == f.assignee.lower())
+    if f.requester:
+        q = q.where(TicketRow.requester_email == f.requester.lower())
+    if f.text:
+        # Case-insensitive substring over subject, description and requester; LIKE wildcards escaped.
+        pattern = "%" + f.text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        q = q.where(or_(*(func.lower(col).like(pattern.lower(), escape="\\")
+                          for col in (TicketRow.subject, TicketRow.description, TicketRow.requester_email, TicketRow.requester_name))))
+    return q
+
+
+def search_tickets(s: Session, f: TicketFilter, *, limit: int, offset: int, sort: str = "-created_at") -> tuple[list[TicketRow], int]:
+    q = _filtered(f)
+    total = s.scalar(select(func.count()).select_from(q.subquery())) or 0
+    rows = list(s.scalars(q.order_by(*SORTS[sort]).limit(limit).offset(offset)))
+    return rows, total
+
+
+def ticket_events(s: Session, number: int) -> list[TicketEventRow]:
+    return list(s.scalars(select(TicketEventRow).where(TicketEventRow.number == number).order_by(TicketEventRow.seq)))
+
+
+def ticket_row(s: Session, number: int) -> TicketRow | None:
+    return s.get(TicketRow, number)
+
+
+def active_agent(s: Session, email: str) -> Agent | None:
+    return s.scalars(select(Agent).where(Agent.email == email.lower(), Agent.active)).first()
+
+
+def team_by_slug(s: Session, slug: str) -> Team | None:
+    return s.scalars(select(Team).where(Team.slug == slug)).first()
+
+
+def ledgered(s: Session, number: int) -> bool:
+    """Was this ticket number ever handed out?"""
+    return s.get(TicketIntake, number) is not None

@@ -1,0 +1,118 @@
+"""`servicedesk dev | worker | api | migrate | seed | token create | agent create`."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import signal
+import sys
+
+from sqlalchemy import select
+
+from models.db import make_engine, make_sessions
+from models.migrate import upgrade
+from models.settings import Settings
+from models.tables import Agent, Team
+from models.tokens import issue_token
+from workflows.messages import ROLES
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="servicedesk", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("dev", help="run Temporal dev server + worker + API, offline, data in .data/")
+    sub.add_parser("worker", help="run a Temporal worker")
+    api = sub.add_parser("api", help="run the HTTP API")
+    api.add_argument("--host")
+    api.add_argument("--port", type=int)
+    sub.add_parser("migrate", help="apply database migrations")
+    sub.add_parser("seed", help="add the demo organisation (idempotent)")
+    token = sub.add_parser("token", help="API tokens").add_subparsers(dest="token_command", required=True)
+    create = token.add_parser("create", help="issue a token for an agent; prints it once")
+    create.add_argument("--agent", required=True, help="the agent's e-mail")
+    create.add_argument("--name", default="cli", help="a label for the token")
+    agent = sub.add_parser("agent", help="agents").add_subparsers(dest="agent_command", required=True)
+    add = agent.add_parser("create", help="add an agent")
+    add.add_argument("--email", required=True)
+    add.add_argument("--name", required=True)
+    add.add_argument("--role", choices=ROLES, default="agent")
+    add.add_argument("--team", help="team slug")
+    args = parser.parse_args(argv)
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    settings = Settings()
+    if args.command == "dev":
+        from servicedesk.dev import run_dev
+
+        return run_dev(settings)
+    if args.command == "worker":
+        return asyncio.run(run_worker(settings))
+    if args.command == "api":
+        return run_api(settings, args.host, args.port)
+    engine = make_engine(settings.resolved_database_url)
+    if args.command == "migrate":
+        upgrade(engine)
+        print("database is at the latest schema")
+        return 0
+    sessions = make_sessions(engine)
+    if args.command == "seed":
+        from models.seed import seed_demo
+
+        with sessions.begin() as s:
+            seed_demo(s)
+        print("demo organisation seeded")
+        return 0
+    if args.command == "token":
+        with sessions.begin() as s:
+            found = s.scalars(select(Agent).where(Agent.email == args.agent.lower(), Agent.active)).first()
+            if found is None:
+                print(f"no active agent {args.agent}", file=sys.stderr)
+                return 2
+            print(issue_token(s, found, args.name))
+        return 0
+    if args.command == "agent":
+        with sessions.begin() as s:
+            team_id = None
+            if args.team:
+                team = s.scalars(select(Team).where(Team.slug == args.team)).first()
+                if team is None:
+                    print(f"no team {args.team}", file=sys.stderr)
+                    return 2
+                team_id = team.id
+            if s.scalars(select(Agent).where(Agent.email == args.email.lower())).first() is not None:
+                print(f"agent {args.email} already exists", file=sys.stderr)
+                return 2
+            s.add(Agent(email=args.email.lower(), name=args.name, role=args.role, team_id=team_id))
+        print(f"agent {args.email} created")
+        return 0
+    return 2  # pragma: no cover (argparse rejects unknown commands)
+
+
+async def run_worker(settings: Settings) -> int:
+    from temporalio.client import Client
+
+    from servicedesk.worker import build_worker
+
+    engine = make_engine(settings.resolved_database_url)
+    client = await Client.connect(settings.temporal_address, namespace=settings.temporal_namespace)
+    worker = build_worker(client, make_sessions(engine), settings.task_queue)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    async with worker:
+        logging.getLogger("servicedesk").info("worker polling task queue %r", settings.task_queue)
+        await stop.wait()
+    engine.dispose()
+    return 0
+
+
+def run_api(settings: Settings, host: str | None, port: int | None) -> int:
+    import uvicorn
+
+    from api.app import create_app
+
+    uvicorn.run(create_app(settings), host=host or settings.api_host, port=port or settings.api_port,
+                log_level="info", timeout_graceful_shutdown=10)
+    return 0
