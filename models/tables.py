@@ -111,7 +111,10 @@ class TicketIntake(Base):
     Idempotency-Key, and keeps the request until its workflow has surely started."""
 
     __tablename__ = "ticket_intake"
-    __table_args__ = (UniqueConstraint("agent_id", "idempotency_key", name="uq_intake_key"),)
+    __table_args__ = (
+        UniqueConstraint("agent_id", "idempotency_key", name="uq_intake_key"),
+        {"sqlite_autoincrement": True},  # numbers are never reused, even after a rollback
+    )
     number: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     agent_id: Mapped[int] = mapped_column(ForeignKey("agents.id"))
     idempotency_key: Mapped[str | None] = mapped_column(String(255))

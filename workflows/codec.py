@@ -27,7 +27,7 @@ def decode_action(raw: Any) -> Any:
     kind = raw.get("kind")
     if kind is None:
         raise ActionDecodeError(f"kind: required, one of {sorted(AGENT_ACTIONS)}")
-    cls = AGENT_ACTIONS.get(kind)
+    cls = AGENT_ACTIONS.get(kind) if isinstance(kind, str) else None
     if cls is None:
         raise ActionDecodeError(f"kind: unknown action {kind!r}, expected one of {sorted(AGENT_ACTIONS)}")
     return decode_dataclass(cls, raw, path="")

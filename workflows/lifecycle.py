@@ -87,7 +87,7 @@ def new_ticket(inp: TicketInput, now: datetime) -> tuple[TicketState, list[Ticke
         status="new",
         priority=inp.priority or "normal",
         category=inp.category,
-        tags=_normalise_tags(inp.tags),
+        tags=_capped_tags(inp.tags),
         team=None,
         assignee=None,
         created_at=now,
@@ -145,7 +145,8 @@ def _check_fields(state: TicketState, action: Action) -> None:
             raise ActionRejected("InvalidAction", "add or remove: give at least one tag")
         for tag in [*action.add, *action.remove]:
             _check_tag(tag)
-        if len(_normalise_tags([*state.tags, *action.add])) > MAX_TAGS:
+        removed = set(_normalise_tags(action.remove))
+        if len([t for t in _normalise_tags([*state.tags, *action.add]) if t not in removed]) > MAX_TAGS:
             raise ActionRejected("InvalidAction", f"add: a ticket has at most {MAX_TAGS} tags")
     elif isinstance(action, SetCategory):
         if action.category is not None and not action.category.strip():
@@ -172,6 +173,12 @@ def _normalise_tags(tags: list[str]) -> list[str]:
         if t and t not in out:
             out.append(t)
     return out
+
+
+def _capped_tags(tags: list[str]) -> list[str]:
+    """Tags that arrive with a ticket or from triage: the first MAX_TAGS, silently (an agent's
+    own SetTags is checked and refused instead)."""
+    return _normalise_tags(tags)[:MAX_TAGS]
 
 
 def apply(state: TicketState, action: Action, now: datetime) -> tuple[TicketState, list[TicketEvent]]:
@@ -250,7 +257,7 @@ def _mutate(new: TicketState, action: Action, now: datetime) -> dict[str, Any]:
     if isinstance(action, Triaged):
         new.category = action.category
         new.priority = action.priority
-        new.tags = _normalise_tags([*new.tags, *action.tags])
+        new.tags = _capped_tags([*new.tags, *action.tags])
         new.sla_policy = action.sla_policy
         return {"category": new.category, "priority": new.priority, "tags": list(new.tags),
                 "rules": list(action.rules), "sla_policy": action.sla_policy}

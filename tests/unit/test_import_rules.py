@@ -1,0 +1,247 @@
+"""House rules on who may import whom, checked on the source (ast), without importing it.
+
+- workflows/* imports nothing of ours outside `workflows` (the sandbox reloads it; it must
+  stay deterministic and light);
+- workflows/lifecycle.py, codec.py and messages.py import no `temporalio` at all;
+- activities/* import, of our packages, only `models` and `workflows.messages`;
+- api/* never imports `activities` or `servicedesk`;
+- models/* imports none of `workflows`, `activities`, `api`, `servicedesk`.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+OURS = ("workflows", "activities", "api", "models", "servicedesk")
+PURE = ("workflows/lifecycle.py", "workflows/codec.py", "workflows/messages.py")
+
+
+def module_name(path: Path) -> str:
+    rel = path.relative_to(ROOT).with_suffix("")
+    parts = list(rel.parts)
+    if parts[-1] == "__init__":
+        parts.pop()
+    return ".".join(parts)
+
+
+def imported_modules(source: str, module: str, is_package: bool = False) -> set[str]:
+    """Every module a source file imports (anywhere in it, TYPE_CHECKING blocks included),
+    as absolute dotted names. `from a import b` yields both `a` and `a.b` (b may be a module);
+    import_module("x") / __import__("x") with a literal name count as well."""
+    tree = ast.parse(source)
+    package = module if is_package else module.rpartition(".")[0]
+    found: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                base_parts = package.split(".") if package else []
+                up = node.level - 1
+                if up > len(base_parts):
+                    raise AssertionError(f"{module}: relative import beyond the top level")
+                base = ".".join(base_parts[: len(base_parts) - up])
+                target = ".".join(p for p in (base, node.module or "") if p)
+            else:
+                target = node.module or ""
+            found.add(target)
+            found.update(".".join(p for p in (target, alias.name) if p) for alias in node.names if alias.name != "*")
+        elif isinstance(node, ast.Call):
+            fn = node.func
+            name = fn.attr if isinstance(fn, ast.Attribute) else fn.id if isinstance(fn, ast.Name) else None
+            if name in ("import_module", "__import__") and node.args:
+                arg = node.args[0]
+                if isinstance(arg, ast.Constant) and isinstance(arg.value, str):
+                    found.add(arg.value)
+    return {m for m in found if m}
+
+
+def top(module: str) -> str:
+    return module.split(".", 1)[0]
+
+
+def ours(modules: set[str]) -> set[str]:
+    return {m for m in modules if top(m) in OURS}
+
+
+def files_under(package: str) -> list[Path]:
+    d = ROOT / package
+    if not d.is_dir():
+        return []
+    return sorted(p for p in d.rglob("*.py") if "__pycache__" not in p.parts)
+
+
+def imports_of(path: Path) -> set[str]:
+    return imported_modules(path.read_text(encoding="utf-8"), module_name(path), path.name == "__init__.py")
+
+
+def params(package: str):
+    files = files_under(package)
+    if not files:
+        return [pytest.param(None, marks=pytest.mark.skip(reason=f"{package}/ has no Python files yet"))]
+    return [pytest.param(p, id=str(p.relative_to(ROOT))) for p in files]
+
+
+# --- The rules ----------------------------------------------------------------------------
+
+
+def workflow_violations(modules: set[str]) -> set[str]:
+    return {m for m in ours(modules) if top(m) != "workflows"}
+
+
+def pure_violations(modules: set[str]) -> set[str]:
+    return {m for m in modules if top(m) == "temporalio"}
+
+
+def activity_violations(modules: set[str]) -> set[str]:
+    def allowed(m: str) -> bool:
+        return (
+            top(m) == "models"
+            or m == "workflows.messages"
+            or m.startswith("workflows.messages.")
+        )
+
+    bad = set()
+    for m in ours(modules):
+        if allowed(m):
+            continue
+        # `from workflows import messages` records both `workflows` and `workflows.messages`;
+        # the bare package is let through only alongside a submodule (which is checked
+        # itself: `from workflows import ticket` still records `workflows.ticket`).
+        if m == "workflows" and any(x.startswith("workflows.") for x in modules):
+            continue
+        bad.add(m)
+    return bad
+
+
+def api_violations(modules: set[str]) -> set[str]:
+    return {m for m in modules if top(m) in ("activities", "servicedesk")}
+
+
+def models_violations(modules: set[str]) -> set[str]:
+    return {m for m in modules if top(m) in ("workflows", "activities", "api", "servicedesk")}
+
+
+@pytest.mark.parametrize("path", params("workflows"))
+def test_workflows_import_only_workflows(path):
+    assert workflow_violations(imports_of(path)) == set()
+
+
+@pytest.mark.parametrize("rel", PURE)
+def test_pure_modules_do_not_import_temporalio(rel):
+    path = ROOT / rel
+    if not path.exists():
+        pytest.skip(f"{rel} does not exist")
+    assert pure_violations(imports_of(path)) == set()
+
+
+@pytest.mark.parametrize("path", params("activities"))
+def test_activities_import_only_models_and_messages(path):
+    assert activity_violations(imports_of(path)) == set()
+
+
+@pytest.mark.parametrize("path", params("api"))
+def test_api_never_imports_activities_or_servicedesk(path):
+    assert api_violations(imports_of(path)) == set()
+
+
+@pytest.mark.parametrize("path", params("models"))
+def test_models_import_none_of_the_upper_layers(path):
+    assert models_violations(imports_of(path)) == set()
+
+
+def test_pure_modules_exist():
+    for rel in PURE:
+        assert (ROOT / rel).is_file(), rel
+
+
+# --- The checker itself ---------------------------------------------------------------------
+
+
+def test_parser_resolves_absolute_relative_and_dynamic_imports():
+    src = """
+import os, temporalio.workflow as wf
+from workflows.messages import Actor
+from . import lifecycle
+from .codec import decode_action
+from .. import models
+from ..activities.triage import triage
+import importlib
+importlib.import_module("servicedesk.worker")
+__import__("api.app")
+
+def late():
+    from typing import TYPE_CHECKING
+    if TYPE_CHECKING:
+        from activities import routing
+"""
+    mods = imported_modules(src, "workflows.ticket")
+    assert {
+        "os", "temporalio.workflow", "workflows.messages", "workflows.messages.Actor", "workflows",
+        "workflows.lifecycle", "workflows.codec", "models", "activities.triage", "servicedesk.worker",
+        "api.app", "activities", "activities.routing",
+    } <= mods
+    assert workflow_violations(mods) >= {"models", "activities.triage", "servicedesk.worker", "api.app",
+                                         "activities.routing"}
+    assert pure_violations(mods) == {"temporalio.workflow"}
+
+
+def test_relative_import_in_package_init():
+    mods = imported_modules("from .tables import Ticket\nfrom . import db\n", "models", is_package=True)
+    assert {"models.tables", "models.db"} <= mods
+    assert models_violations(mods) == set()
+
+
+@pytest.mark.parametrize(
+    "src,bad",
+    [
+        ("from workflows.messages import Actor\nfrom models.tables import TicketRow\n", set()),
+        ("from workflows import messages\n", set()),
+        ("import models.db\n", set()),
+        ("import sqlalchemy, temporalio\n", set()),
+        ("from workflows.lifecycle import apply\n", {"workflows.lifecycle", "workflows.lifecycle.apply"}),
+        ("from workflows import ticket\n", {"workflows.ticket"}),
+        ("import workflows\n", {"workflows"}),
+        ("from api.schemas import X\n", {"api.schemas", "api.schemas.X"}),
+        ("from servicedesk import worker\n", {"servicedesk", "servicedesk.worker"}),
+        ("from .routing import route\n", {"activities.routing", "activities.routing.route"}),
+    ],
+)
+def test_activity_rule_examples(src, bad):
+    assert activity_violations(imported_modules(src, "activities.triage")) == bad
+
+
+@pytest.mark.parametrize(
+    "src,ok",
+    [
+        ("from workflows.messages import Actor\nfrom models.db import make_engine\n", True),
+        ("from workflows.ticket import TicketWorkflow\n", True),
+        ("from activities.triage import triage\n", False),
+        ("import servicedesk.worker\n", False),
+        ("from servicedesk import binaries\n", False),
+    ],
+)
+def test_api_rule_examples(src, ok):
+    assert (api_violations(imported_modules(src, "api.app")) == set()) is ok
+
+
+@pytest.mark.parametrize(
+    "src,ok",
+    [
+        ("from sqlalchemy import select\nfrom models.tables import Agent\n", True),
+        ("from workflows.messages import Actor\n", False),
+        ("from api import schemas\n", False),
+        ("from ..activities import triage\n", False),
+    ],
+)
+def test_models_rule_examples(src, ok):
+    assert (models_violations(imported_modules(src, "models.queries")) == set()) is ok
+
+
+def test_module_name():
+    assert module_name(ROOT / "workflows" / "lifecycle.py") == "workflows.lifecycle"
+    assert module_name(ROOT / "api" / "routes" / "__init__.py") == "api.routes"

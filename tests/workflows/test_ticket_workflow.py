@@ -1,0 +1,176 @@
+"""The ticket workflow on the time-skipping test server, with the real activities writing
+to a real (SQLite) read model."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import uuid
+
+import pytest
+from sqlalchemy import select
+from temporalio.client import WorkflowExecutionStatus, WorkflowHandle, WorkflowUpdateFailedError
+from temporalio.exceptions import ApplicationError
+from temporalio.service import RPCError, RPCStatusCode
+from temporalio.worker import Replayer
+
+from models.tables import TicketEventRow, TicketRow
+from servicedesk.worker import build_worker
+from workflows import messages as m
+from workflows.ticket import TicketWorkflow
+
+ANN = m.Actor(kind="agent", id="sam@demo.example", name="Sam Support")
+CUSTOMER = m.Actor(kind="customer", id="dana@customer.example")
+
+
+def _input(number: int, **kw) -> m.TicketInput:
+    defaults = dict(number=number, subject="The VPN is down again", description="Since 9am, every 10 minutes",
+                    requester_email=CUSTOMER.id, channel="web", created_by=ANN)
+    return m.TicketInput(**(defaults | kw))
+
+
+async def _act(handle: WorkflowHandle, action, update_id: str | None = None) -> m.TicketView:
+    return await handle.execute_update(m.ACT_UPDATE, dataclasses.asdict(action), id=update_id, result_type=m.TicketView)
+
+
+async def _view(handle: WorkflowHandle) -> m.TicketView:
+    return await handle.query(m.VIEW_QUERY, result_type=m.TicketView)
+
+
+async def _until(handle: WorkflowHandle, predicate, timeout: float = 10.0) -> m.TicketView:
+    deadline = asyncio.get_running_loop().time() + timeout
+    while True:
+        view = await _view(handle)
+        if predicate(view):
+            return view
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError(f"condition not met; last view: {view.ticket}")
+        await asyncio.sleep(0.05)
+
+
+@pytest.fixture
+async def ticket(time_skipping, sqlite_database, task_queue):
+    """A started ticket with a running worker; yields (handle, number, database)."""
+    number = uuid.uuid4().int % 1_000_000_000
+    async with build_worker(time_skipping.client, sqlite_database.sessions, task_queue):
+        handle = await time_skipping.client.start_workflow(
+            TicketWorkflow.run, _input(number), id=m.ticket_workflow_id(number), task_queue=task_queue)
+        await _until(handle, lambda v: v.ticket.last_seq >= 3)  # created, triaged, routed
+        yield handle, number, sqlite_database
+
+
+async def test_intake_triages_routes_and_projects(ticket):
+    handle, number, db = ticket
+    view = await _view(handle)
+    # "down" and "vpn" match the demo triage rules: outage -> high, network words -> network.
+    assert view.ticket.priority == "high"
+    assert view.ticket.category == "network"
+    assert view.ticket.tags == ["outage"]
+    assert view.ticket.team == "network"
+    assert view.ticket.assignee == "nina@demo.example"
+    assert view.ticket.sla_policy == "High"
+    with db.sessions() as s:
+        row = s.get(TicketRow, number)
+        kinds = [e.kind for e in s.scalars(select(TicketEventRow).where(TicketEventRow.number == number).order_by(TicketEventRow.seq))]
+    assert row is not None and row.team == "network" and row.description == "Since 9am, every 10 minutes"
+    assert kinds == ["created", "triaged", "routed"]
+
+
+async def test_update_returns_new_view_and_records_actor(ticket):
+    handle, number, db = ticket
+    view = await _act(handle, m.Reply(actor=ANN, body="We are on it."))
+    assert view.ticket.status == "open"
+    assert view.ticket.first_response_at is not None
+    assert view.conversation[-1].author == ANN and view.conversation[-1].visibility == "public"
+    view = await _act(handle, m.Note(actor=ANN, body="Probably the firewall change"))
+    assert view.conversation[-1].visibility == "internal"
+    with db.sessions() as s:
+        last = s.scalars(select(TicketEventRow).where(TicketEventRow.number == number).order_by(TicketEventRow.seq.desc())).first()
+        assert (last.kind, last.actor_id, last.actor_kind) == ("note", ANN.id, "agent")
+        assert s.get(TicketRow, number).status == "open"
+
+
+async def test_rejected_update_leaves_no_trace(ticket):
+    handle, number, _ = ticket
+    before = await _view(handle)
+    with pytest.raises(WorkflowUpdateFailedError) as err:
+        await _act(handle, m.Close(actor=ANN))
+    assert isinstance(err.value.cause, ApplicationError) and err.value.cause.type == "InvalidTransition"
+    with pytest.raises(WorkflowUpdateFailedError) as err:
+        await handle.execute_update(m.ACT_UPDATE, {"kind": "reply", "actor": dataclasses.asdict(ANN)})
+    assert err.value.cause.type == "InvalidAction" and "body: required" in err.value.cause.message
+    assert (await _view(handle)).ticket.last_seq == before.ticket.last_seq
+    # A validator rejection is not written to the history at all.
+    events = [e async for e in handle.fetch_history_events()]
+    assert not any(e.HasField("workflow_execution_update_accepted_event_attributes") for e in events)
+
+
+async def test_signals_share_the_reducer(ticket):
+    handle, _, _ = ticket
+    await handle.signal(m.ACT_SIGNAL, dataclasses.asdict(m.Pend(actor=ANN, reason="asked for logs")))
+    await _until(handle, lambda v: v.ticket.status == "pending")
+    await handle.signal(m.ACT_SIGNAL, {"kind": "no_such_action"})  # malformed: ignored, logged
+    await handle.signal(m.CUSTOMER_REPLY_SIGNAL, {"actor": dataclasses.asdict(CUSTOMER), "body": "Here are the logs"})
+    view = await _until(handle, lambda v: v.ticket.status == "open")
+    assert view.conversation[-1].author == CUSTOMER
+    assert (await handle.describe()).status == WorkflowExecutionStatus.RUNNING
+
+
+async def test_same_update_id_applies_once(ticket):
+    handle, _, _ = ticket
+    first = await _act(handle, m.Note(actor=ANN, body="once"), update_id="note-1")
+    again = await _act(handle, m.Note(actor=ANN, body="once"), update_id="note-1")
+    assert again.ticket.last_seq == first.ticket.last_seq
+    assert [c.body for c in again.conversation].count("once") == 1
+
+
+async def test_close_completes_the_workflow_and_later_actions_are_refused(ticket):
+    handle, number, db = ticket
+    await _act(handle, m.Resolve(actor=ANN, resolution="Firewall rule reverted"))
+    view = await _act(handle, m.Close(actor=ANN))
+    assert view.ticket.status == "closed"
+    result = await handle.result()
+    assert result.status == "closed" and result.resolution == "Firewall rule reverted"
+    with pytest.raises(RPCError) as err:
+        await _act(handle, m.Reopen(actor=ANN))
+    assert err.value.status == RPCStatusCode.NOT_FOUND
+    with db.sessions() as s:
+        row = s.get(TicketRow, number)
+        assert row.status == "closed" and row.closed_at is not None
+
+
+async def test_category_change_reroutes_an_unowned_ticket(ticket):
+    handle, _, _ = ticket
+    await _act(handle, m.Assign(actor=ANN, assignee=None, team="support"))
+    view = await _act(handle, m.SetCategory(actor=ANN, category="billing"))
+    assert view.ticket.team == "billing" and view.ticket.assignee == "bill@demo.example"
+
+
+async def test_continue_as_new_keeps_state_and_update_ids(time_skipping, sqlite_database, task_queue):
+    number = uuid.uuid4().int % 1_000_000_000
+    async with build_worker(time_skipping.client, sqlite_database.sessions, task_queue):
+        handle = await time_skipping.client.start_workflow(
+            TicketWorkflow.run, _input(number, continue_as_new_after_events=40),
+            id=m.ticket_workflow_id(number), task_queue=task_queue)
+        first_run = (await handle.describe()).run_id
+        await _act(handle, m.Note(actor=ANN, body="note 0"), update_id="u-0")
+        for i in range(1, 8):
+            await _act(handle, m.Note(actor=ANN, body=f"note {i}"), update_id=f"u-{i}")
+        latest = time_skipping.client.get_workflow_handle(m.ticket_workflow_id(number))
+        view = await _until(latest, lambda v: len(v.conversation) == 8)
+        assert (await latest.describe()).run_id != first_run, "expected at least one continue-as-new"
+        # A retry of an update applied in an earlier run is answered, not applied again.
+        again = await _act(latest, m.Note(actor=ANN, body="note 0"), update_id="u-0")
+        assert [c.body for c in again.conversation] == [f"note {i}" for i in range(8)]
+        assert again.ticket.last_seq == view.ticket.last_seq
+        assert again.ticket.assignee == "nina@demo.example"  # intake was not repeated
+
+
+async def test_history_replays_deterministically(ticket):
+    handle, _, _ = ticket
+    await _act(handle, m.Reply(actor=ANN, body="hello"))
+    await handle.signal(m.ACT_SIGNAL, dataclasses.asdict(m.Hold(actor=ANN, reason="ISP")))
+    await _until(handle, lambda v: v.ticket.status == "on_hold")
+    await _act(handle, m.Resume(actor=ANN))
+    history = await handle.fetch_history()
+    await Replayer(workflows=[TicketWorkflow]).replay_workflow(history)
