@@ -45,12 +45,16 @@ class Intake:
         self._gateway = gateway
 
     async def create(self, body: TicketCreate, me: Principal, key: str | None) -> Reservation:
-        request = {"ticket": body.model_dump(mode="json"), "created_by": asdict(me.actor())}
-        digest = hashlib.sha256(json.dumps(request["ticket"], sort_keys=True).encode()).hexdigest()
-        res = await run_in_threadpool(self._reserve, me.agent_id, key, request, digest)
+        res = await self.reserve(body, me, key)
         if not res.started:
             await self._start(res.number, res.request)
         return res
+
+    async def reserve(self, body: TicketCreate, me: Principal, key: str | None) -> Reservation:
+        """Step 1 alone: ledger the request and get its number (or the number its key already has)."""
+        request = {"ticket": body.model_dump(mode="json"), "created_by": asdict(me.actor())}
+        digest = hashlib.sha256(json.dumps(request["ticket"], sort_keys=True).encode()).hexdigest()
+        return await run_in_threadpool(self._reserve, me.agent_id, key, request, digest)
 
     def _reserve(self, agent_id: int, key: str | None, request: dict, digest: str) -> Reservation:
         if key is not None:

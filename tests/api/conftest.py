@@ -1,0 +1,69 @@
+"""The API in-process against the real dev server and a real read model, with a worker."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+
+import httpx
+import pytest
+from sqlalchemy import select
+
+from api.app import create_app
+from models.settings import Settings
+from models.tables import Agent
+from models.tokens import issue_token
+from servicedesk.worker import build_worker
+
+ROLES = {"agent": "sam@demo.example", "supervisor": "sue@demo.example", "admin": "admin@demo.example",
+         "auditor": "audrey@demo.example"}
+
+
+@dataclass
+class Desk:
+    http: httpx.AsyncClient
+    tokens: dict[str, str]
+    db: object
+    app: object
+    temporal: object
+
+    def auth(self, role: str = "agent") -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.tokens[role]}"}
+
+    async def create(self, role: str = "agent", headers: dict | None = None, **body) -> httpx.Response:
+        payload = {"subject": "Printer jams", "description": "Every second page", "requester": {"email": "dana@customer.example"}}
+        payload.update(body)
+        return await self.http.post("/tickets", json=payload, headers=self.auth(role) | (headers or {}))
+
+    async def ticket(self, number: int) -> dict:
+        r = await self.http.get(f"/tickets/{number}", headers=self.auth())
+        assert r.status_code == 200, r.text
+        return r.json()
+
+    async def wait_routed(self, number: int, timeout: float = 15.0) -> dict:
+        """Intake (triage + routing) runs right after creation; wait for its events."""
+        deadline = asyncio.get_running_loop().time() + timeout
+        while True:
+            t = await self.ticket(number)
+            if t["last_seq"] >= 3:
+                return t
+            if asyncio.get_running_loop().time() > deadline:
+                raise AssertionError(f"ticket {number} not routed: {t}")
+            await asyncio.sleep(0.05)
+
+    async def act(self, number: int, role: str = "agent", headers: dict | None = None, **body) -> httpx.Response:
+        return await self.http.post(f"/tickets/{number}/actions", json=body, headers=self.auth(role) | (headers or {}))
+
+
+@pytest.fixture
+async def desk(dev_server, database, task_queue):
+    settings = Settings(task_queue=task_queue, max_body_bytes=64 * 1024)
+    with database.sessions.begin() as s:
+        tokens = {role: issue_token(s, s.scalars(select(Agent).where(Agent.email == email)).one(), "test")
+                  for role, email in ROLES.items()}
+    app = create_app(settings, temporal=dev_server.client, sessions=database.sessions, sweep=False)
+    async with build_worker(dev_server.client, database.sessions, task_queue):
+        async with app.router.lifespan_context(app):
+            transport = httpx.ASGITransport(app=app)
+            async with httpx.AsyncClient(transport=transport, base_url="http://desk") as http:
+                yield Desk(http=http, tokens=tokens, db=database, app=app, temporal=dev_server.client)
