@@ -39,7 +39,8 @@ def pick_agent(s: Session, team: Team, number: int) -> tuple[Agent | None, str]:
     rows = s.execute(
         select(Agent, func.coalesce(load.c.n, 0))
         .outerjoin(load, load.c.assignee == Agent.email)
-        .where(Agent.team_id == team.id, Agent.active, Agent.role.in_(("agent", "supervisor")))
+        # Supervisors oversee the queue; routing hands tickets to agents.
+        .where(Agent.team_id == team.id, Agent.active, Agent.role == "agent")
         .order_by(func.coalesce(load.c.n, 0), Agent.id)
     ).all()
     for agent, open_count in rows:

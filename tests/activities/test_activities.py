@@ -1,0 +1,109 @@
+"""The activities against real databases (SQLite and PostgreSQL), called directly with the
+SDK's ActivityEnvironment."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+from sqlalchemy import func, select
+from temporalio.testing import ActivityEnvironment
+
+from activities.projection import ProjectionActivities
+from activities.routing import RoutingActivities
+from activities.triage import TriageActivities
+from models.tables import Agent, Team, TicketEventRow, TicketRow, TriageRule
+from workflows import messages as m
+
+NOW = datetime(2026, 11, 23, 9, 0, tzinfo=timezone.utc)
+SAM = m.Actor(kind="agent", id="sam@demo.example")
+
+
+def _snapshot(number: int, seq: int, status: str = "new", assignee: str | None = None, team: str | None = "support",
+              subject: str = "Printer") -> m.TicketSnapshot:
+    return m.TicketSnapshot(number=number, subject=subject, requester_email="dana@customer.example", requester_name="Dana",
+                            channel="web", status=status, priority="normal", category=None, tags=[], team=team,
+                            assignee=assignee, created_at=NOW, updated_at=NOW + timedelta(minutes=seq), last_seq=seq)
+
+
+def _event(number: int, seq: int, kind: str = "note") -> m.TicketEvent:
+    return m.TicketEvent(number=number, seq=seq, kind=kind, at=NOW + timedelta(minutes=seq), actor=SAM, data={"seq": seq})
+
+
+def test_projection_is_idempotent_and_never_rewinds(database):
+    project = ProjectionActivities(database.sessions).project_ticket
+    env = ActivityEnvironment()
+    first = m.ProjectionInput(snapshot=_snapshot(7, 1), events=[_event(7, 1, "created")], description="It jams")
+    env.run(project, first)
+    env.run(project, first)  # a retry
+    newer = m.ProjectionInput(snapshot=_snapshot(7, 3, status="open", assignee="sam@demo.example"),
+                              events=[_event(7, 2), _event(7, 3)])
+    env.run(project, newer)
+    env.run(project, m.ProjectionInput(snapshot=_snapshot(7, 2, status="new"), events=[_event(7, 2)]))  # late, older
+    with database.sessions() as s:
+        row = s.get(TicketRow, 7)
+        assert (row.status, row.assignee, row.last_seq, row.description) == ("open", "sam@demo.example", 3, "It jams")
+        events = list(s.scalars(select(TicketEventRow).where(TicketEventRow.number == 7).order_by(TicketEventRow.seq)))
+        assert [(e.seq, e.kind, e.data) for e in events] == [(1, "created", {"seq": 1}), (2, "note", {"seq": 2}), (3, "note", {"seq": 3})]
+
+
+def _triage_input(**kw) -> m.TriageInput:
+    base = dict(number=1, subject="Hello", description="", requester_email="dana@customer.example", channel="web",
+                priority=None, category=None, tags=[])
+    return m.TriageInput(**(base | kw))
+
+
+def test_triage_rules_from_the_database(database):
+    triage = TriageActivities(database.sessions).triage_ticket
+    env = ActivityEnvironment()
+    plain = env.run(triage, _triage_input(subject="Password reset"))
+    assert (plain.category, plain.priority, plain.tags, plain.rules, plain.sla_policy) == (None, "normal", [], [], "Normal")
+
+    both = env.run(triage, _triage_input(subject="Billing portal DOWN", description="invoice page"))
+    assert both.category == "billing" and both.priority == "high" and both.tags == ["outage"]
+    assert both.rules == ["Outages are high priority", "Billing words"] and both.sla_policy == "High"
+
+    # The requester's own category and a higher priority are kept: rules only raise priority.
+    kept = env.run(triage, _triage_input(subject="network outage", category="facilities", priority="critical"))
+    assert (kept.category, kept.priority) == ("facilities", "critical")
+
+    with database.sessions.begin() as s:
+        s.add(TriageRule(name="VIP domain", position=1, pattern=None, requester_domain="bigcorp.example",
+                         set_priority="high", add_tags=["vip"]))
+        s.add(TriageRule(name="Phone calls", position=2, pattern=None, channel="phone", add_tags=["phoned"]))
+        s.add(TriageRule(name="Broken regex", position=3, pattern="([", add_tags=["never"]))
+    vip = env.run(triage, _triage_input(requester_email="ceo@eu.bigcorp.example", channel="phone"))
+    assert vip.priority == "high" and vip.tags == ["vip", "phoned"] and vip.rules == ["VIP domain", "Phone calls"]
+
+
+def test_routing_least_loaded_with_capacity_and_team_queue(database):
+    route = RoutingActivities(database.sessions).route_ticket
+    project = ProjectionActivities(database.sessions).project_ticket
+    env = ActivityEnvironment()
+    # No rule for "printers": the default team (support: sam and sky).
+    r = env.run(route, m.RouteInput(number=100, category="printers", tags=[], priority="normal"))
+    assert r.team == "support" and r.assignee == "sam@demo.example" and "default team" in r.reason
+
+    # Sam has two open tickets, Sky one: Sky is least loaded.
+    for number, who in [(101, "sam@demo.example"), (102, "sam@demo.example"), (103, "sky@demo.example")]:
+        env.run(project, m.ProjectionInput(snapshot=_snapshot(number, 1, status="open", assignee=who), events=[]))
+    r = env.run(route, m.RouteInput(number=104, category=None, tags=[], priority="normal"))
+    assert r.assignee == "sky@demo.example" and "1 open of 20" in r.reason
+
+    # Everyone at capacity: the ticket waits in the team queue.
+    with database.sessions.begin() as s:
+        for agent in s.scalars(select(Agent).where(Agent.email.in_(["sam@demo.example", "sky@demo.example"]))):
+            agent.capacity = 1
+    r = env.run(route, m.RouteInput(number=105, category=None, tags=[], priority="normal"))
+    assert (r.team, r.assignee) == ("support", None) and "capacity" in r.reason
+
+    # A category rule picks its team; an away (inactive) agent is never picked.
+    with database.sessions.begin() as s:
+        s.scalars(select(Agent).where(Agent.email == "nina@demo.example")).one().active = False
+    r = env.run(route, m.RouteInput(number=106, category="network", tags=[], priority="high"))
+    assert (r.team, r.assignee) == ("network", None) and "nobody available" in r.reason
+
+    with database.sessions.begin() as s:
+        s.scalars(select(Team).where(Team.is_default)).one().is_default = False
+        assert s.scalar(select(func.count()).select_from(Team).where(Team.is_default)) == 0
+    r = env.run(route, m.RouteInput(number=107, category="printers", tags=[], priority="normal"))
+    assert (r.team, r.assignee) == (None, None) and "no default team" in r.reason
