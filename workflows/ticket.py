@@ -73,7 +73,7 @@ class TicketWorkflow:
     async def run(self, inp: TicketInput) -> TicketSnapshot:
         async with self._lock:
             if inp.carried is None:
-                await self._project(self._unprojected)
+                # `created`, `triaged` and `routed` reach the read model in one projection.
                 await self._intake()
         await workflow.wait_condition(
             lambda: self._state.status == "closed" or self._should_continue_as_new(inp)
@@ -117,11 +117,11 @@ class TicketWorkflow:
                 summary="triage",
             )
             await self._reduce(Triaged(actor=SYSTEM, category=triage.category, priority=triage.priority,  # type: ignore[arg-type]
-                                       tags=triage.tags, rules=triage.rules, sla_policy=triage.sla_policy))
+                                       tags=triage.tags, rules=triage.rules, sla_policy=triage.sla_policy), project=False)
         except ActivityError as err:
             workflow.logger.warning("triage failed for ticket %s: %s", s.number, err.cause)
             await self._reduce(Triaged(actor=SYSTEM, category=s.category, priority=s.priority,  # type: ignore[arg-type]
-                                       rules=[f"triage failed: {err.cause}"]))
+                                       rules=[f"triage failed: {err.cause}"]), project=False)
         await self._route("intake")
 
     async def _route(self, why: str) -> None:
@@ -142,24 +142,30 @@ class TicketWorkflow:
 
     # --- the one reducer -----------------------------------------------------------
 
-    async def _reduce(self, action: Action) -> None:
+    async def _reduce(self, action: Action, project: bool = True) -> None:
         """Apply one action and carry out its effects. Callers hold the lock."""
         before = self._state
         self._state, events = lifecycle.apply(before, action, workflow.now())
-        await self._project(events)
+        self._unprojected.extend(events)
+        if project:
+            await self._project()
         self._upsert_search_attributes(before)
         # A ticket nobody owns follows its category: re-route when the category changes.
         if isinstance(action, SetCategory) and self._state.assignee is None and before.category != self._state.category:
             await self._route("category changed")
 
-    async def _project(self, events: list[TicketEvent]) -> None:
+    async def _project(self) -> None:
+        """Write the events not yet projected, with the current snapshot, to the read model."""
+        events, self._unprojected = self._unprojected, []
+        if not events:
+            return
         await workflow.execute_activity(
             PROJECT_ACTIVITY,
             ProjectionInput(snapshot=self._state.snapshot(), events=events,
                             description=self._state.description if any(e.kind == "created" for e in events) else None),
             start_to_close_timeout=timedelta(seconds=30),
             retry_policy=PROJECTION_RETRY,
-            summary=f"project events {events[0].seq}..{events[-1].seq}" if events else "project",
+            summary=f"project events {events[0].seq}..{events[-1].seq}",
         )
 
     def _upsert_search_attributes(self, before: Any) -> None:
