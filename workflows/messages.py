@@ -7,7 +7,7 @@ written by an older deploy still decode.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import datetime
 from typing import Any, Literal, get_args
 
@@ -283,60 +283,20 @@ class TicketView:
 
 
 
-@dataclass
-class TicketState:
-    number: int
-    subject: str
+@dataclass(kw_only=True)
+class TicketState(TicketSnapshot):
+    """The workflow's whole state: the snapshot plus what only the live view shows."""
+
     description: str
-    requester_email: str
-    requester_name: str
-    channel: str
-    status: str
-    priority: str
-    category: str | None
-    tags: list[str]
-    team: str | None
-    assignee: str | None
-    created_at: datetime
-    updated_at: datetime
     created_by: Actor
-    last_seq: int = 0
-    sla_policy: str | None = None
-    first_response_at: datetime | None = None
-    resolved_at: datetime | None = None
-    closed_at: datetime | None = None
-    resolution: str | None = None
     conversation: list[ConversationEntry] = field(default_factory=list)
 
     def snapshot(self) -> TicketSnapshot:
-        return TicketSnapshot(
-            number=self.number,
-            subject=self.subject,
-            requester_email=self.requester_email,
-            requester_name=self.requester_name,
-            channel=self.channel,
-            status=self.status,
-            priority=self.priority,
-            category=self.category,
-            tags=list(self.tags),
-            team=self.team,
-            assignee=self.assignee,
-            created_at=self.created_at,
-            updated_at=self.updated_at,
-            last_seq=self.last_seq,
-            sla_policy=self.sla_policy,
-            first_response_at=self.first_response_at,
-            resolved_at=self.resolved_at,
-            closed_at=self.closed_at,
-            resolution=self.resolution,
-        )
+        values = {f.name: getattr(self, f.name) for f in fields(TicketSnapshot)}
+        return TicketSnapshot(**values | {"tags": list(self.tags)})
 
     def view(self) -> TicketView:
-        return TicketView(
-            ticket=self.snapshot(),
-            description=self.description,
-            conversation=list(self.conversation),
-        )
+        return TicketView(ticket=self.snapshot(), description=self.description, conversation=list(self.conversation))
 
 
 # --- Activity inputs and results. ----------------------------------------------------

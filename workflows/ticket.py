@@ -8,6 +8,7 @@ each one's events are projected before the next starts.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from datetime import timedelta
 from typing import Any
 
@@ -83,18 +84,8 @@ class TicketWorkflow:
         if self._state.status == "closed":
             return self._state.snapshot()
         workflow.continue_as_new(
-            TicketInput(
-                number=inp.number,
-                subject=inp.subject,
-                description=inp.description,
-                requester_email=inp.requester_email,
-                requester_name=inp.requester_name,
-                channel=inp.channel,
-                created_by=inp.created_by,
-                carried=self._state,
-                applied_update_ids=self._applied_update_ids[-UPDATE_IDS_KEPT:],
-                continue_as_new_after_events=inp.continue_as_new_after_events,
-            )
+            dataclasses.replace(inp, carried=self._state,
+                                applied_update_ids=self._applied_update_ids[-UPDATE_IDS_KEPT:])
         )
 
     def _should_continue_as_new(self, inp: TicketInput) -> bool:

@@ -1,0 +1,45 @@
+"""The command line an operator uses to set up agents and tokens."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+from sqlalchemy import select
+
+from models.db import make_engine, make_sessions
+from models.tables import Agent
+from models.tokens import agent_for_token
+
+
+def _cli(*args: str, db_url: str) -> subprocess.CompletedProcess:
+    env = {**os.environ, "DATABASE_URL": db_url}
+    return subprocess.run([sys.executable, "-m", "servicedesk", *args], env=env, capture_output=True, text=True, timeout=120)
+
+
+def test_migrate_seed_agent_and_token(tmp_path):
+    url = f"sqlite:///{tmp_path / 'cli.db'}"
+    assert _cli("migrate", db_url=url).returncode == 0
+    assert _cli("migrate", db_url=url).returncode == 0  # idempotent
+    assert _cli("seed", db_url=url).returncode == 0
+    assert _cli("seed", db_url=url).returncode == 0
+    r = _cli("agent", "create", "--email", "Kim@Example.com", "--name", "Kim", "--role", "supervisor", "--team", "billing", db_url=url)
+    assert r.returncode == 0, r.stderr
+    r = _cli("agent", "create", "--email", "kim@example.com", "--name", "Kim again", db_url=url)
+    assert r.returncode == 2 and "already exists" in r.stderr
+    r = _cli("agent", "create", "--email", "lee@example.com", "--name", "Lee", "--team", "nope", db_url=url)
+    assert r.returncode == 2 and "no team nope" in r.stderr
+    r = _cli("token", "create", "--agent", "kim@example.com", db_url=url)
+    assert r.returncode == 0, r.stderr
+    token = r.stdout.strip()
+    r = _cli("token", "create", "--agent", "ghost@example.com", db_url=url)
+    assert r.returncode == 2 and "no active agent" in r.stderr
+
+    engine = make_engine(url)
+    with make_sessions(engine)() as s:
+        agent = agent_for_token(s, token)
+        assert agent is not None and (agent.email, agent.role) == ("kim@example.com", "supervisor")
+        assert s.scalar(select(Agent).where(Agent.email == "kim@example.com")).team_id is not None
+        assert agent_for_token(s, token + "x") is None
+    engine.dispose()
