@@ -7,18 +7,15 @@ no-op), so retries and replays never duplicate or rewind anything.
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy import update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
 from temporalio import activity
 
-from models.tables import TicketEventRow, TicketRow
+from models.db import dialect_insert as _insert
+from models.tables import SlaMilestoneRow, TicketEventRow, TicketRow
 from workflows.messages import PROJECT_ACTIVITY, ProjectionInput, TicketSnapshot
-
-
-def _insert(session: Session, table):
-    dialect = session.get_bind().dialect.name
-    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
 
 
 def ticket_values(snap: TicketSnapshot) -> dict:
@@ -34,6 +31,8 @@ def ticket_values(snap: TicketSnapshot) -> dict:
         "team": snap.team,
         "assignee": snap.assignee,
         "sla_policy": snap.sla_policy,
+        "sla_status": snap.sla_status,
+        "sla_next_breach_at": snap.sla_next_breach_at,
         "resolution": snap.resolution,
         "created_at": snap.created_at,
         "updated_at": snap.updated_at,
@@ -68,6 +67,14 @@ def project(session: Session, inp: ProjectionInput) -> None:
             "data": e.data,
         }
         session.execute(_insert(session, TicketEventRow).values(**row).on_conflict_do_nothing(index_elements=["number", "seq"]))
+        if e.kind == "sla_milestone":
+            d = e.data
+            milestone = {"number": e.number, "milestone": d["milestone"], "seq": e.seq, "clock": d["clock"],
+                         "cycle": d["cycle"], "kind": d["kind"], "n": d["n"],
+                         "due_at": datetime.fromisoformat(d["due_at"]), "fired_at": datetime.fromisoformat(d["fired_at"]),
+                         "lateness_ms": d["lateness_ms"]}
+            session.execute(_insert(session, SlaMilestoneRow).values(**milestone)
+                            .on_conflict_do_nothing(index_elements=["number", "milestone"]))
 
 
 class ProjectionActivities:

@@ -58,7 +58,11 @@ class RoutingActivities:
     @activity.defn(name=ROUTE_ACTIVITY)
     def route_ticket(self, inp: RouteInput) -> RouteResult:
         with self._sessions() as s:
-            team, why_team = pick_team(s, inp)
+            if inp.team is not None:  # an escalation names the team; only the agent is chosen
+                team = s.scalars(select(Team).where(Team.slug == inp.team)).first()
+                why_team = f"team {inp.team} given" if team else f"team {inp.team!r} does not exist"
+            else:
+                team, why_team = pick_team(s, inp)
             if team is None:
                 return RouteResult(team=None, assignee=None, reason=why_team)
             agent, why_agent = pick_agent(s, team, inp.number)

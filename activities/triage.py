@@ -1,5 +1,4 @@
-"""Triage at intake: rules from SQL set the category, raise the priority, add tags, and
-pick the SLA policy for the resulting priority."""
+"""Triage at intake: rules from SQL set the category, raise the priority and add tags."""
 
 from __future__ import annotations
 
@@ -9,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 from temporalio import activity
 
-from models.tables import SlaPolicy, TriageRule
+from models.tables import TriageRule
 from workflows.messages import PRIORITIES, TRIAGE_ACTIVITY, TriageInput, TriageResult
 
 
@@ -35,7 +34,7 @@ def rule_matches(rule: TriageRule, inp: TriageInput) -> bool:
     return True
 
 
-def triage(rules: list[TriageRule], policies: list[SlaPolicy], inp: TriageInput) -> TriageResult:
+def triage(rules: list[TriageRule], inp: TriageInput) -> TriageResult:
     category = inp.category
     priority = inp.priority or "normal"
     tags = list(inp.tags)
@@ -51,8 +50,7 @@ def triage(rules: list[TriageRule], policies: list[SlaPolicy], inp: TriageInput)
         if rule.set_priority and rank(rule.set_priority) > rank(priority):
             priority = rule.set_priority
         tags += [t for t in rule.add_tags or [] if t not in tags]
-    policy = next((p.name for p in policies if p.priority == priority), None)
-    return TriageResult(category=category, priority=priority, tags=tags, rules=matched, sla_policy=policy)
+    return TriageResult(category=category, priority=priority, tags=tags, rules=matched)
 
 
 class TriageActivities:
@@ -63,5 +61,4 @@ class TriageActivities:
     def triage_ticket(self, inp: TriageInput) -> TriageResult:
         with self._sessions() as s:
             rules = list(s.scalars(select(TriageRule).where(TriageRule.enabled).order_by(TriageRule.position, TriageRule.id)))
-            policies = list(s.scalars(select(SlaPolicy).order_by(SlaPolicy.id)))
-        return triage(rules, policies, inp)
+        return triage(rules, inp)

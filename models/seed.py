@@ -6,12 +6,14 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from models.tables import Agent, RoutingRule, SlaPolicy, Team, TriageRule
+from models.tables import Agent, BusinessCalendar, Customer, RoutingRule, SlaPolicy, Team, TriageRule
 
 TEAMS = [
-    ("support", "Service desk", True),
-    ("network", "Network operations", False),
-    ("billing", "Billing", False),
+    # slug, name, default, lead, manager
+    ("support", "Service desk", True, "sue@demo.example", "mo@demo.example"),
+    ("network", "Network operations", False, "sue@demo.example", "mo@demo.example"),
+    ("billing", "Billing", False, "sue@demo.example", "mo@demo.example"),
+    ("escalations", "Escalations", False, "mo@demo.example", "mo@demo.example"),
 ]
 AGENTS = [
     # email, name, role, team
@@ -20,16 +22,33 @@ AGENTS = [
     ("sky@demo.example", "Sky Support", "agent", "support"),
     ("nina@demo.example", "Nina Network", "agent", "network"),
     ("bill@demo.example", "Bill Billing", "agent", "billing"),
+    ("eve@demo.example", "Eve Escalations", "agent", "escalations"),
     ("sue@demo.example", "Sue Supervisor", "supervisor", "support"),
+    ("mo@demo.example", "Mo Manager", "supervisor", None),
     ("audrey@demo.example", "Audrey Auditor", "auditor", None),
 ]
-SLA_POLICIES = [
-    # name, priority, first response, next response, resolution (minutes)
-    ("Critical", "critical", 15, 30, 4 * 60),
-    ("High", "high", 60, 120, 8 * 60),
-    ("Normal", "normal", 4 * 60, 8 * 60, 3 * 24 * 60),
-    ("Low", "low", 8 * 60, 24 * 60, 5 * 24 * 60),
+OFFICE_HOURS = {day: [["09:00", "12:30"], ["13:30", "18:00"]] for day in ("mon", "tue", "wed", "thu", "fri")}
+CALENDARS = [
+    # name, zone, weekly hours (None: 24x7), holidays
+    ("24x7", "UTC", None, []),
+    ("Paris office", "Europe/Paris", OFFICE_HOURS,
+     ["2026-12-25", "2027-01-01", "2027-03-29", "2027-05-01", "2027-05-08", "2027-07-14", "2027-12-25"]),
 ]
+WARNINGS = [{"percent": 50, "notify": ["assignee"]}, {"percent": 75, "notify": ["assignee", "team_lead"]}]
+ESCALATIONS = [
+    {"level": 1, "after_minutes": 0, "notify": ["assignee", "team_lead"], "raise_priority": True},
+    {"level": 2, "after_minutes": 30, "notify": ["manager"], "reassign_team": "escalations"},
+]
+H = 3600
+SLA_POLICIES = [
+    # name, priority, tier, calendar, first response, next response, resolution (seconds)
+    ("Critical", "critical", None, "24x7", 15 * 60, 30 * 60, 4 * H),
+    ("High", "high", None, "Paris office", 1 * H, 2 * H, 8 * H),
+    ("Normal", "normal", None, "Paris office", 4 * H, 8 * H, 3 * 8 * H),
+    ("Normal, VIP", "normal", "vip", "Paris office", 2 * H, 4 * H, 2 * 8 * H),
+    ("Low", "low", None, "Paris office", 8 * H, 16 * H, 5 * 8 * H),
+]
+CUSTOMERS = [("@bigcorp.example", "BigCorp", "vip")]
 TRIAGE_RULES = [
     # name, pattern, category, priority, tags
     ("Outages are high priority", r"\b(outage|down|unreachable)\b", None, "high", ["outage"]),
@@ -41,20 +60,31 @@ ROUTING_RULES = [("network", "network"), ("billing", "billing")]
 
 def seed_demo(s: Session) -> None:
     teams = {t.slug: t for t in s.scalars(select(Team))}
-    for slug, name, default in TEAMS:
+    for slug, name, default, lead, manager in TEAMS:
         if slug not in teams:
-            teams[slug] = Team(slug=slug, name=name, is_default=default)
+            teams[slug] = Team(slug=slug, name=name, is_default=default, lead_email=lead, manager_email=manager)
             s.add(teams[slug])
     s.flush()
     known = set(s.scalars(select(Agent.email)))
     for email, name, role, team in AGENTS:
         if email not in known:
             s.add(Agent(email=email, name=name, role=role, team_id=teams[team].id if team else None))
+    calendars = {c.name: c for c in s.scalars(select(BusinessCalendar))}
+    for name, zone, weekly, holidays in CALENDARS:
+        if name not in calendars:
+            calendars[name] = BusinessCalendar(name=name, timezone=zone, weekly_hours=weekly, holidays=holidays)
+            s.add(calendars[name])
+    s.flush()
     known = set(s.scalars(select(SlaPolicy.name)))
-    for name, priority, first, nxt, resolution in SLA_POLICIES:
+    for name, priority, tier, calendar, first, nxt, resolution in SLA_POLICIES:
         if name not in known:
-            s.add(SlaPolicy(name=name, priority=priority, first_response_minutes=first,
-                            next_response_minutes=nxt, resolution_minutes=resolution))
+            s.add(SlaPolicy(name=name, priority=priority, customer_tier=tier, calendar_id=calendars[calendar].id,
+                            first_response_seconds=first, next_response_seconds=nxt, resolution_seconds=resolution,
+                            pause_statuses=["pending"], warnings=WARNINGS, escalations=ESCALATIONS))
+    known = set(s.scalars(select(Customer.email)))
+    for email, name, tier in CUSTOMERS:
+        if email not in known:
+            s.add(Customer(email=email, name=name, tier=tier))
     known = set(s.scalars(select(TriageRule.name)))
     for position, (name, pattern, category, priority, tags) in enumerate(TRIAGE_RULES):
         if name not in known:

@@ -37,6 +37,9 @@ class Team(Base):
     name: Mapped[str] = mapped_column(String(200))
     # Tickets no routing rule claims go to the default team.
     is_default: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Who SLA escalations reach when a level says "team_lead" or "manager".
+    lead_email: Mapped[str | None] = mapped_column(String(320))
+    manager_email: Mapped[str | None] = mapped_column(String(320))
 
 
 class Agent(Base):
@@ -65,14 +68,49 @@ class ApiToken(Base):
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
+class Customer(Base):
+    """A requester's tier. `email` is an address, or "@domain" for everyone at that domain."""
+
+    __tablename__ = "customers"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(320), unique=True)
+    name: Mapped[str] = mapped_column(String(200), default="")
+    tier: Mapped[str] = mapped_column(String(20), default="standard")  # standard | vip
+
+
+class BusinessCalendar(Base):
+    __tablename__ = "calendars"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    timezone: Mapped[str] = mapped_column(String(64), default="UTC")
+    # {"mon": [["09:00", "12:00"], ["13:00", "17:00"]], ...}; NULL means open 24x7.
+    weekly_hours: Mapped[dict | None] = mapped_column(JSON)
+    holidays: Mapped[list[str]] = mapped_column(JSON, default=list)  # local ISO dates
+
+
 class SlaPolicy(Base):
+    """Chosen by priority, optionally narrowed by category and customer tier: the most
+    specific match wins, then the lowest position."""
+
     __tablename__ = "sla_policies"
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200), unique=True)
     priority: Mapped[str] = mapped_column(String(20))
-    first_response_minutes: Mapped[int] = mapped_column(Integer)
-    next_response_minutes: Mapped[int] = mapped_column(Integer)
-    resolution_minutes: Mapped[int] = mapped_column(Integer)
+    category: Mapped[str | None] = mapped_column(String(100))
+    customer_tier: Mapped[str | None] = mapped_column(String(20))
+    position: Mapped[int] = mapped_column(Integer, default=100)
+    calendar_id: Mapped[int | None] = mapped_column(ForeignKey("calendars.id"))  # NULL: 24x7 UTC
+    # Targets in seconds of business time; NULL switches that clock off.
+    first_response_seconds: Mapped[int | None] = mapped_column(Integer)
+    next_response_seconds: Mapped[int | None] = mapped_column(Integer)
+    resolution_seconds: Mapped[int | None] = mapped_column(Integer)
+    pause_statuses: Mapped[list[str]] = mapped_column(JSON, default=lambda: ["pending"])
+    # [{"percent": 50, "notify": ["assignee"]}, ...]
+    warnings: Mapped[list[dict]] = mapped_column(JSON, default=list)
+    # [{"level": 1, "after_minutes": 0, "notify": [...], "reassign_team": null,
+    #   "reassign_agent": null, "raise_priority": true}, ...]
+    escalations: Mapped[list[dict]] = mapped_column(JSON, default=list)
+    version: Mapped[int] = mapped_column(Integer, default=1)  # bumped on every change
 
 
 class TriageRule(Base):
@@ -142,6 +180,8 @@ class TicketRow(Base):
     team: Mapped[str | None] = mapped_column(String(64), index=True)
     assignee: Mapped[str | None] = mapped_column(String(320), index=True)
     sla_policy: Mapped[str | None] = mapped_column(String(200))
+    sla_status: Mapped[str | None] = mapped_column(String(20), index=True)
+    sla_next_breach_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)
     resolution: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
@@ -165,3 +205,35 @@ class TicketEventRow(Base):
 
 
 Index("ix_ticket_events_kind", TicketEventRow.kind)
+
+
+class SlaMilestoneRow(Base):
+    """Every SLA warning, breach and escalation that fired: when it was due, when it fired."""
+
+    __tablename__ = "sla_milestones"
+    number: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    milestone: Mapped[str] = mapped_column(String(100), primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer)
+    clock: Mapped[str] = mapped_column(String(40))
+    cycle: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(20))
+    n: Mapped[int] = mapped_column(Integer)
+    due_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    fired_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    lateness_ms: Mapped[int] = mapped_column(Integer)
+
+
+class Notification(Base):
+    """The notification outbox: one row per (ticket, event, recipient, kind), so a retried
+    activity or a replayed workflow never notifies twice. Delivery channels read from here."""
+
+    __tablename__ = "notifications"
+    __table_args__ = (UniqueConstraint("number", "seq", "recipient", "kind", name="uq_notification_key"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[int] = mapped_column(Integer, index=True)
+    seq: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(40))
+    recipient: Mapped[str] = mapped_column(String(320), index=True)
+    subject: Mapped[str] = mapped_column(String(300))
+    data: Mapped[dict] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

@@ -8,8 +8,10 @@ from sqlalchemy.orm import Session, sessionmaker
 from temporalio.client import Client
 from temporalio.worker import Worker
 
+from activities.notifications import NotificationActivities
 from activities.projection import ProjectionActivities
 from activities.routing import RoutingActivities
+from activities.sla_policy import SlaPolicyActivities
 from activities.triage import TriageActivities
 from workflows.ticket import TicketWorkflow
 
@@ -20,11 +22,14 @@ def build_worker(client: Client, sessions: sessionmaker[Session], task_queue: st
     triage = TriageActivities(sessions)
     routing = RoutingActivities(sessions)
     projection = ProjectionActivities(sessions)
+    policies = SlaPolicyActivities(sessions)
+    notifications = NotificationActivities(sessions)
     return Worker(
         client,
         task_queue=task_queue,
         workflows=[TicketWorkflow],
-        activities=[triage.triage_ticket, routing.route_ticket, projection.project_ticket],
+        activities=[triage.triage_ticket, routing.route_ticket, projection.project_ticket,
+                    policies.load_sla_policy, notifications.notify],
         # Activities use synchronous SQLAlchemy sessions, so they run on threads.
         activity_executor=ThreadPoolExecutor(max_workers=ACTIVITY_THREADS),
     )

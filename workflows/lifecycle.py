@@ -12,6 +12,8 @@ import copy
 from datetime import datetime
 from typing import Any
 
+from workflows import sla
+
 from workflows.messages import (
     MAX_BODY_CHARS,
     MAX_TAG_CHARS,
@@ -34,6 +36,8 @@ from workflows.messages import (
     SetCategory,
     SetPriority,
     SetTags,
+    SlaMilestoneReached,
+    SlaPolicyLoaded,
     TicketEvent,
     TicketInput,
     TicketState,
@@ -63,6 +67,8 @@ TRANSITIONS: dict[str, dict[str, str | None]] = {
     "customer_reply": {"new": None, "open": None, "on_hold": None, "pending": "open", "resolved": "open"},
     "triaged": {s: None for s in NOT_CLOSED},
     "routed": {s: None for s in NOT_CLOSED},
+    "sla_policy": {s: None for s in NOT_CLOSED},
+    "sla_milestone": {s: None for s in NOT_CLOSED},
 }
 
 
@@ -94,6 +100,7 @@ def new_ticket(inp: TicketInput, now: datetime) -> tuple[TicketState, list[Ticke
         updated_at=now,
         created_by=inp.created_by,
         last_seq=1,
+        sla=sla.new_sla(now),
     )
     event = TicketEvent(
         number=inp.number,
@@ -196,6 +203,9 @@ def apply(state: TicketState, action: Action, now: datetime) -> tuple[TicketStat
         elif state.status == "resolved":  # reopened
             new.resolved_at = None
             new.resolution = None
+    new.sla = sla.observe(new.sla, action.kind, state.status, new.status, now)
+    new.sla_status = sla.status(new.sla, now)
+    new.sla_next_breach_at = sla.next_breach_at(new.sla)
     new.last_seq += 1
     new.updated_at = now
     event = TicketEvent(
@@ -258,13 +268,58 @@ def _mutate(new: TicketState, action: Action, now: datetime) -> dict[str, Any]:
         new.category = action.category
         new.priority = action.priority
         new.tags = _capped_tags([*new.tags, *action.tags])
-        new.sla_policy = action.sla_policy
         return {"category": new.category, "priority": new.priority, "tags": list(new.tags),
-                "rules": list(action.rules), "sla_policy": action.sla_policy}
+                "rules": list(action.rules)}
     if isinstance(action, Routed):
         new.team = action.team
         new.assignee = action.assignee
         return {"team": action.team, "assignee": action.assignee, "reason": action.reason}
+    if isinstance(action, SlaPolicyLoaded):
+        return _adopt_policy(new, action, now)
+    if isinstance(action, SlaMilestoneReached):
+        return _milestone_reached(new, action)
     if isinstance(action, (Resume, Close)):
         return {}
     raise ActionRejected("InvalidAction", f"kind: unknown action {action.kind!r}")  # pragma: no cover
+
+
+def _adopt_policy(new: TicketState, action: SlaPolicyLoaded, now: datetime) -> dict[str, Any]:
+    if action.policy is None:
+        new.sla.policy = None
+        new.sla_policy = None
+        return {"policy": None, "tier": action.tier, "reason": action.reason}
+    new.sla = sla.adopt_policy(new.sla, action.policy, now)
+    new.sla_policy = action.policy.name
+    p = action.policy
+    return {"policy": p.name, "version": p.version, "tier": action.tier, "reason": action.reason,
+            "calendar": p.calendar.name, "targets": {"first_response": p.first_response_seconds,
+                                                     "next_response": p.next_response_seconds,
+                                                     "resolution": p.resolution_seconds}}
+
+
+def _milestone_reached(new: TicketState, action: SlaMilestoneReached) -> dict[str, Any]:
+    m = action.milestone
+    new.sla = sla.mark_done(new.sla, m, action.fired_at)
+    data: dict[str, Any] = {
+        "milestone": m.id, "clock": m.clock, "cycle": m.cycle, "kind": m.kind, "n": m.n,
+        "due_at": m.due_at.isoformat(), "fired_at": action.fired_at.isoformat(),
+        "lateness_ms": round((action.fired_at - m.due_at).total_seconds() * 1000),
+    }
+    level = escalation_level(new, m)
+    if level is not None:
+        if level.raise_priority and new.priority != PRIORITIES[-1]:
+            data["priority"] = {"from": new.priority, "to": PRIORITIES[PRIORITIES.index(new.priority) + 1]}
+            new.priority = data["priority"]["to"]
+        if level.reassign_team or level.reassign_agent:
+            data["reassigned"] = {"from": {"team": new.team, "assignee": new.assignee},
+                                  "team": level.reassign_team or new.team, "assignee": level.reassign_agent}
+            new.team = level.reassign_team or new.team
+            new.assignee = level.reassign_agent
+    return data
+
+
+def escalation_level(state: TicketState, m: Any):
+    """The policy's escalation level for an escalation milestone (None for other kinds)."""
+    if m.kind != "escalation" or state.sla.policy is None:
+        return None
+    return next((lv for lv in state.sla.policy.escalations if lv.level == m.n), None)

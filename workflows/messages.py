@@ -11,6 +11,8 @@ from dataclasses import dataclass, field, fields
 from datetime import datetime
 from typing import Any, Literal, get_args
 
+from workflows.sla_types import ClockView, Milestone, SlaPolicyData, SlaState
+
 STATUSES = ("new", "open", "pending", "on_hold", "resolved", "closed")
 PRIORITIES = ("low", "normal", "high", "critical")
 CHANNELS = ("email", "web", "api", "phone", "chat", "monitoring")
@@ -28,12 +30,15 @@ SEARCH_ATTRIBUTES = {
     "TicketPriority": "Keyword",
     "TicketCategory": "Keyword",
     "TicketTeam": "Keyword",
+    "TicketSla": "Keyword",  # ok | at_risk | breached
 }
 
 # Activity names, so the workflow and the worker agree without importing each other.
 TRIAGE_ACTIVITY = "triage_ticket"
 ROUTE_ACTIVITY = "route_ticket"
 PROJECT_ACTIVITY = "project_ticket"
+SLA_POLICY_ACTIVITY = "load_sla_policy"
+NOTIFY_ACTIVITY = "notify"
 
 # Update and signal names an operator can use with `temporal workflow update/signal`.
 ACT_UPDATE = "act"
@@ -199,7 +204,6 @@ class Triaged:
     priority: Priority
     tags: list[str] = field(default_factory=list)
     rules: list[str] = field(default_factory=list)  # names of the triage rules that matched
-    sla_policy: str | None = None
     kind: Literal["triaged"] = "triaged"
 
 
@@ -212,11 +216,30 @@ class Routed:
     kind: Literal["routed"] = "routed"
 
 
+@dataclass(frozen=True)
+class SlaPolicyLoaded:
+    actor: Actor
+    policy: SlaPolicyData | None  # None: no policy matches; the clocks run without targets
+    tier: str | None = None  # the requester's customer tier, as the policy lookup saw it
+    reason: str = ""
+    kind: Literal["sla_policy"] = "sla_policy"
+
+
+@dataclass(frozen=True)
+class SlaMilestoneReached:
+    """A warning, breach or escalation came due: `fired_at - milestone.due_at` is its lateness."""
+
+    actor: Actor
+    milestone: Milestone
+    fired_at: datetime
+    kind: Literal["sla_milestone"] = "sla_milestone"
+
+
 AgentAction = (
     Assign | Reply | Note | SetPriority | SetCategory | SetTags | Pend | Hold | Resume
     | Resolve | Reopen | Close
 )
-Action = AgentAction | CustomerReply | Triaged | Routed
+Action = AgentAction | CustomerReply | Triaged | Routed | SlaPolicyLoaded | SlaMilestoneReached
 
 AGENT_ACTIONS: dict[str, type] = {
     cls.__dataclass_fields__["kind"].default: cls  # type: ignore[attr-defined]
@@ -269,6 +292,8 @@ class TicketSnapshot:
     updated_at: datetime
     last_seq: int
     sla_policy: str | None = None
+    sla_status: str | None = None  # ok | at_risk | breached; None without a policy
+    sla_next_breach_at: datetime | None = None
     first_response_at: datetime | None = None
     resolved_at: datetime | None = None
     closed_at: datetime | None = None
@@ -280,6 +305,7 @@ class TicketView:
     ticket: TicketSnapshot
     description: str
     conversation: list[ConversationEntry]
+    sla: list[ClockView] = field(default_factory=list)
 
 
 
@@ -290,13 +316,15 @@ class TicketState(TicketSnapshot):
     description: str
     created_by: Actor
     conversation: list[ConversationEntry] = field(default_factory=list)
+    sla: SlaState = field(default_factory=SlaState)
 
     def snapshot(self) -> TicketSnapshot:
         values = {f.name: getattr(self, f.name) for f in fields(TicketSnapshot)}
         return TicketSnapshot(**values | {"tags": list(self.tags)})
 
-    def view(self) -> TicketView:
-        return TicketView(ticket=self.snapshot(), description=self.description, conversation=list(self.conversation))
+    def view(self, clocks: list[ClockView] | None = None) -> TicketView:
+        return TicketView(ticket=self.snapshot(), description=self.description, conversation=list(self.conversation),
+                          sla=list(clocks or []))
 
 
 # --- Activity inputs and results. ----------------------------------------------------
@@ -320,7 +348,6 @@ class TriageResult:
     priority: str
     tags: list[str]
     rules: list[str]
-    sla_policy: str | None
 
 
 @dataclass
@@ -329,6 +356,7 @@ class RouteInput:
     category: str | None
     tags: list[str]
     priority: str
+    team: str | None = None  # set: pick an agent inside this team, no routing rules
 
 
 @dataclass
@@ -343,3 +371,40 @@ class ProjectionInput:
     snapshot: TicketSnapshot
     events: list[TicketEvent]
     description: str | None = None  # sent once, with the `created` event, for text search
+
+
+@dataclass
+class SlaPolicyInput:
+    number: int
+    priority: str
+    category: str | None
+    requester_email: str
+
+
+@dataclass
+class SlaPolicyResult:
+    policy: SlaPolicyData | None
+    tier: str | None
+    reason: str
+
+
+@dataclass
+class NotifyInput:
+    """Notify people about a ticket event. One notification per (number, seq, recipient,
+    kind): a retried activity or a replayed workflow never notifies twice."""
+
+    number: int
+    seq: int
+    kind: str  # e.g. sla_warning, sla_breach, sla_escalation
+    recipients: list[str]  # roles (assignee, team, team_lead, manager) or e-mail addresses
+    assignee: str | None
+    team: str | None
+    subject: str
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class NotifyResult:
+    recorded: list[str]  # recipients newly notified by this call
+    already: list[str]  # recipients notified before (a retry)
+    unresolved: list[str]  # roles nobody fills (e.g. no assignee)

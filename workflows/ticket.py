@@ -17,37 +17,48 @@ from temporalio.common import RetryPolicy, SearchAttributeKey
 from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
-    from workflows import lifecycle
+    from workflows import lifecycle, sla
     from workflows.codec import ActionDecodeError, decode_action, decode_customer_reply
     from workflows.lifecycle import ActionRejected
     from workflows.messages import (
         ACT_SIGNAL,
         ACT_UPDATE,
         CUSTOMER_REPLY_SIGNAL,
+        NOTIFY_ACTIVITY,
         PROJECT_ACTIVITY,
         ROUTE_ACTIVITY,
+        SLA_POLICY_ACTIVITY,
         SYSTEM,
         TRIAGE_ACTIVITY,
         VIEW_QUERY,
         Action,
+        NotifyInput,
+        NotifyResult,
         ProjectionInput,
         RouteInput,
         RouteResult,
         Routed,
         SetCategory,
+        SlaMilestoneReached,
+        SlaPolicyInput,
+        SlaPolicyLoaded,
+        SlaPolicyResult,
         TicketEvent,
         TicketInput,
         TicketSnapshot,
+        TicketState,
         TicketView,
         Triaged,
         TriageInput,
         TriageResult,
     )
+    from workflows.sla_types import EscalationLevel, Milestone
 
 STATUS = SearchAttributeKey.for_keyword("TicketStatus")
 PRIORITY = SearchAttributeKey.for_keyword("TicketPriority")
 CATEGORY = SearchAttributeKey.for_keyword("TicketCategory")
 TEAM = SearchAttributeKey.for_keyword("TicketTeam")
+SLA = SearchAttributeKey.for_keyword("TicketSla")
 
 # Intake must not hold a ticket hostage: after a few tries it goes on without triage.
 INTAKE_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(seconds=20), maximum_attempts=5)
@@ -63,6 +74,7 @@ class TicketWorkflow:
         self._lock = asyncio.Lock()
         self._applied_update_ids: list[str] = list(inp.applied_update_ids)
         self._unprojected: list[TicketEvent] = []
+        self._sla_version = 0  # bumped whenever the clocks change, to re-plan the SLA timer
         if inp.carried is not None:
             self._state = inp.carried
         else:
@@ -74,18 +86,19 @@ class TicketWorkflow:
     async def run(self, inp: TicketInput) -> TicketSnapshot:
         async with self._lock:
             if inp.carried is None:
-                # `created`, `triaged` and `routed` reach the read model in one projection.
                 await self._intake()
+        timers = asyncio.create_task(self._sla_timers())
         await workflow.wait_condition(
             lambda: self._state.status == "closed" or self._should_continue_as_new(inp)
         )
         # Let running handlers (and their projections) finish before closing this run.
         await workflow.wait_condition(workflow.all_handlers_finished)
+        timers.cancel()
         if self._state.status == "closed":
             return self._state.snapshot()
+        carried = dataclasses.replace(self._state, sla=sla.prune_done(self._state.sla))
         workflow.continue_as_new(
-            dataclasses.replace(inp, carried=self._state,
-                                applied_update_ids=self._applied_update_ids[-UPDATE_IDS_KEPT:])
+            dataclasses.replace(inp, carried=carried, applied_update_ids=self._applied_update_ids[-UPDATE_IDS_KEPT:])
         )
 
     def _should_continue_as_new(self, inp: TicketInput) -> bool:
@@ -95,6 +108,8 @@ class TicketWorkflow:
         return workflow.info().is_continue_as_new_suggested()
 
     async def _intake(self) -> None:
+        """Triage, route, find the SLA policy; `created` and all this reach the read model in
+        one projection."""
         s = self._state
         try:
             triage = await workflow.execute_activity(
@@ -107,20 +122,22 @@ class TicketWorkflow:
                 retry_policy=INTAKE_RETRY,
                 summary="triage",
             )
-            await self._reduce(Triaged(actor=SYSTEM, category=triage.category, priority=triage.priority,  # type: ignore[arg-type]
-                                       tags=triage.tags, rules=triage.rules, sla_policy=triage.sla_policy), project=False)
+            triaged = Triaged(actor=SYSTEM, category=triage.category, priority=triage.priority,  # type: ignore[arg-type]
+                              tags=triage.tags, rules=triage.rules)
         except ActivityError as err:
             workflow.logger.warning("triage failed for ticket %s: %s", s.number, err.cause)
-            await self._reduce(Triaged(actor=SYSTEM, category=s.category, priority=s.priority,  # type: ignore[arg-type]
-                                       rules=[f"triage failed: {err.cause}"]), project=False)
-        await self._route("intake")
+            triaged = Triaged(actor=SYSTEM, category=s.category, priority=s.priority,  # type: ignore[arg-type]
+                              rules=[f"triage failed: {err.cause}"])
+        await self._reduce(triaged, project=False)
+        await self._route("intake", project=False)
+        await self._load_policy("intake")
 
-    async def _route(self, why: str) -> None:
+    async def _route(self, why: str, team: str | None = None, project: bool = True) -> None:
         s = self._state
         try:
             route = await workflow.execute_activity(
                 ROUTE_ACTIVITY,
-                RouteInput(number=s.number, category=s.category, tags=list(s.tags), priority=s.priority),
+                RouteInput(number=s.number, category=s.category, tags=list(s.tags), priority=s.priority, team=team),
                 result_type=RouteResult,
                 start_to_close_timeout=timedelta(seconds=30),
                 retry_policy=INTAKE_RETRY,
@@ -128,22 +145,52 @@ class TicketWorkflow:
             )
         except ActivityError as err:
             workflow.logger.warning("routing failed for ticket %s: %s", s.number, err.cause)
-            route = RouteResult(team=s.team, assignee=s.assignee, reason=f"routing failed: {err.cause}")
-        await self._reduce(Routed(actor=SYSTEM, team=route.team, assignee=route.assignee, reason=f"{why}: {route.reason}"))
+            route = RouteResult(team=team or s.team, assignee=s.assignee, reason=f"routing failed: {err.cause}")
+        await self._reduce(Routed(actor=SYSTEM, team=route.team, assignee=route.assignee, reason=f"{why}: {route.reason}"),
+                           project=project)
+
+    async def _load_policy(self, why: str) -> None:
+        s = self._state
+        try:
+            found = await workflow.execute_activity(
+                SLA_POLICY_ACTIVITY,
+                SlaPolicyInput(number=s.number, priority=s.priority, category=s.category, requester_email=s.requester_email),
+                result_type=SlaPolicyResult,
+                start_to_close_timeout=timedelta(seconds=30),
+                retry_policy=INTAKE_RETRY,
+                summary=f"SLA policy ({why})",
+            )
+        except ActivityError as err:
+            # Keep the clocks of the policy we have: an outage must not switch SLAs off.
+            workflow.logger.warning("SLA policy lookup failed for ticket %s: %s", s.number, err.cause)
+            await self._project()
+            return
+        await self._reduce(SlaPolicyLoaded(actor=SYSTEM, policy=found.policy, tier=found.tier, reason=f"{why}: {found.reason}"))
 
     # --- the one reducer -----------------------------------------------------------
 
-    async def _reduce(self, action: Action, project: bool = True) -> None:
-        """Apply one action and carry out its effects. Callers hold the lock."""
+    async def _reduce(self, action: Action, project: bool = True) -> int:
+        """Apply one action and carry out its effects; returns its event's seq. Callers hold
+        the lock. With `project=False` the events wait for the next projection and nothing
+        follows up."""
         before = self._state
         self._state, events = lifecycle.apply(before, action, workflow.now())
         self._unprojected.extend(events)
-        if project:
-            await self._project()
+        if before.sla != self._state.sla:
+            self._sla_version += 1
         self._upsert_search_attributes(before)
+        seq = events[-1].seq
+        if not project:
+            return seq
+        await self._project()
+        after = self._state
         # A ticket nobody owns follows its category: re-route when the category changes.
-        if isinstance(action, SetCategory) and self._state.assignee is None and before.category != self._state.category:
+        if isinstance(action, SetCategory) and after.assignee is None and before.category != after.category:
             await self._route("category changed")
+        # The SLA policy depends on priority and category: look it up again when they change.
+        if not isinstance(action, SlaPolicyLoaded) and (before.priority, before.category) != (after.priority, after.category):
+            await self._load_policy("priority changed" if before.priority != after.priority else "category changed")
+        return seq
 
     async def _project(self) -> None:
         """Write the events not yet projected, with the current snapshot, to the read model."""
@@ -159,19 +206,63 @@ class TicketWorkflow:
             summary=f"project events {events[0].seq}..{events[-1].seq}",
         )
 
-    def _upsert_search_attributes(self, before: Any) -> None:
+    def _upsert_search_attributes(self, before: TicketState) -> None:
         s = self._state
         updates = []
-        if before.status != s.status:
-            updates.append(STATUS.value_set(s.status))
-        if before.priority != s.priority:
-            updates.append(PRIORITY.value_set(s.priority))
-        if before.category != s.category:
-            updates.append(CATEGORY.value_set(s.category) if s.category else CATEGORY.value_unset())
-        if before.team != s.team:
-            updates.append(TEAM.value_set(s.team) if s.team else TEAM.value_unset())
+        for key, old, new in ((STATUS, before.status, s.status), (PRIORITY, before.priority, s.priority),
+                              (CATEGORY, before.category, s.category), (TEAM, before.team, s.team),
+                              (SLA, before.sla_status, s.sla_status)):
+            if old != new:
+                updates.append(key.value_set(new) if new else key.value_unset())
         if updates:
             workflow.upsert_search_attributes(updates)
+
+    # --- SLA timers ------------------------------------------------------------------
+
+    async def _sla_timers(self) -> None:
+        """Wait for the nearest SLA milestone with one durable timer; re-plan whenever the
+        clocks change (status, priority, policy) instead of polling."""
+        while self._state.status != "closed":
+            version = self._sla_version
+            milestone = sla.next_milestone(self._state.sla)
+            changed = lambda: self._sla_version != version or self._state.status == "closed"  # noqa: E731
+            if milestone is None:
+                await workflow.wait_condition(changed)
+                continue
+            delay = (milestone.due_at - workflow.now()).total_seconds()
+            if delay > 0:
+                try:
+                    await workflow.wait_condition(
+                        changed, timeout=delay,
+                        timeout_summary=f"SLA {milestone.clock.replace('_', ' ')} {milestone.kind} "
+                                        f"{_label(milestone)} due {milestone.due_at:%Y-%m-%d %H:%M:%S} UTC")
+                    continue  # the clocks changed first: re-plan
+                except asyncio.TimeoutError:
+                    pass
+            async with self._lock:
+                if self._sla_version == version:
+                    await self._fire(milestone)
+
+    async def _fire(self, m: Milestone) -> None:
+        """Record the milestone with its lateness, carry out its escalation level, notify."""
+        level = lifecycle.escalation_level(self._state, m)  # the policy in force when it came due
+        recipients = _recipients(self._state, m, level)
+        seq = await self._reduce(SlaMilestoneReached(actor=SYSTEM, milestone=m, fired_at=workflow.now()))
+        if level is not None and level.reassign_team and not level.reassign_agent:
+            await self._route(f"escalation level {level.level}", team=level.reassign_team)
+        if not recipients:
+            return
+        s = self._state
+        await workflow.execute_activity(
+            NOTIFY_ACTIVITY,
+            NotifyInput(number=s.number, seq=seq, kind=f"sla_{m.kind}", recipients=recipients, assignee=s.assignee,
+                        team=s.team, subject=f"[#{s.number}] SLA {m.clock.replace('_', ' ')} {m.kind} {_label(m)}: {s.subject}",
+                        data={"milestone": m.id, "due_at": m.due_at.isoformat(), "priority": s.priority}),
+            result_type=NotifyResult,
+            start_to_close_timeout=timedelta(seconds=30),
+            retry_policy=PROJECTION_RETRY,
+            summary=f"notify sla {m.kind} {_label(m)}",
+        )
 
     # --- messages ------------------------------------------------------------------
 
@@ -180,7 +271,7 @@ class TicketWorkflow:
         """An agent action, acknowledged: returns the ticket as it is after the action."""
         update_id = workflow.current_update_info().id  # type: ignore[union-attr]
         if update_id in self._applied_update_ids:  # a retry from before a continue-as-new
-            return self._state.view()
+            return self._view()
         action = _decode_or_fail(raw)
         async with self._lock:
             try:
@@ -188,7 +279,7 @@ class TicketWorkflow:
             except ActionRejected as err:  # the state changed between validation and now
                 raise ApplicationError(err.message, type=err.type, non_retryable=True) from None
             self._applied_update_ids.append(update_id)
-        return self._state.view()
+        return self._view()
 
     @act.validator
     def _validate_act(self, raw: dict[str, Any]) -> None:
@@ -227,7 +318,10 @@ class TicketWorkflow:
 
     @workflow.query(name=VIEW_QUERY)
     def view(self) -> TicketView:
-        return self._state.view()
+        return self._view()
+
+    def _view(self) -> TicketView:
+        return self._state.view(sla.clock_views(self._state.sla, workflow.now()))
 
 
 def _decode_or_fail(raw: Any) -> Action:
@@ -235,3 +329,16 @@ def _decode_or_fail(raw: Any) -> Action:
         return decode_action(raw)
     except ActionDecodeError as err:
         raise ApplicationError(str(err), type="InvalidAction", non_retryable=True) from None
+
+
+def _label(m: Milestone) -> str:
+    return {"warning": f"{m.n}%", "breach": "", "escalation": f"level {m.n}"}[m.kind]
+
+
+def _recipients(state: TicketState, m: Milestone, level: EscalationLevel | None) -> list[str]:
+    policy = state.sla.policy
+    if m.kind == "warning" and policy is not None:
+        return next((list(w.notify) for w in policy.warnings if w.percent == m.n), [])
+    if m.kind == "breach":
+        return ["assignee"]
+    return list(level.notify) if level is not None else []

@@ -8,10 +8,12 @@ from datetime import datetime, timedelta, timezone
 from sqlalchemy import func, select
 from temporalio.testing import ActivityEnvironment
 
+from activities.notifications import NotificationActivities
 from activities.projection import ProjectionActivities
 from activities.routing import RoutingActivities
+from activities.sla_policy import SlaPolicyActivities
 from activities.triage import TriageActivities
-from models.tables import Agent, Team, TicketEventRow, TicketRow, TriageRule
+from models.tables import Agent, Notification, SlaPolicy, Team, TicketEventRow, TicketRow, TriageRule
 from workflows import messages as m
 
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=timezone.utc)
@@ -56,11 +58,11 @@ def test_triage_rules_from_the_database(database):
     triage = TriageActivities(database.sessions).triage_ticket
     env = ActivityEnvironment()
     plain = env.run(triage, _triage_input(subject="Password reset"))
-    assert (plain.category, plain.priority, plain.tags, plain.rules, plain.sla_policy) == (None, "normal", [], [], "Normal")
+    assert (plain.category, plain.priority, plain.tags, plain.rules) == (None, "normal", [], [])
 
     both = env.run(triage, _triage_input(subject="Billing portal DOWN", description="invoice page"))
     assert both.category == "billing" and both.priority == "high" and both.tags == ["outage"]
-    assert both.rules == ["Outages are high priority", "Billing words"] and both.sla_policy == "High"
+    assert both.rules == ["Outages are high priority", "Billing words"]
 
     # The requester's own category and a higher priority are kept: rules only raise priority.
     kept = env.run(triage, _triage_input(subject="network outage", category="facilities", priority="critical"))
@@ -107,3 +109,52 @@ def test_routing_least_loaded_with_capacity_and_team_queue(database):
         assert s.scalar(select(func.count()).select_from(Team).where(Team.is_default)) == 0
     r = env.run(route, m.RouteInput(number=107, category="printers", tags=[], priority="normal"))
     assert (r.team, r.assignee) == (None, None) and "no default team" in r.reason
+
+
+def _policy_input(**kw) -> m.SlaPolicyInput:
+    return m.SlaPolicyInput(**(dict(number=1, priority="normal", category=None, requester_email="dana@customer.example") | kw))
+
+
+def test_sla_policy_by_priority_category_and_tier(database):
+    load = SlaPolicyActivities(database.sessions).load_sla_policy
+    env = ActivityEnvironment()
+    normal = env.run(load, _policy_input())
+    assert normal.policy.name == "Normal" and normal.tier is None
+    assert normal.policy.resolution_seconds == 24 * 3600 and normal.policy.calendar.timezone == "Europe/Paris"
+    assert not normal.policy.calendar.always_open and normal.policy.calendar.hours[0] == [[540, 750], [810, 1080]]
+    assert [w.percent for w in normal.policy.warnings] == [50, 75]
+    assert [(e.level, e.after_minutes, e.reassign_team) for e in normal.policy.escalations] == [(1, 0, None), (2, 30, "escalations")]
+
+    vip = env.run(load, _policy_input(requester_email="ceo@BigCorp.example"))  # tier from the "@bigcorp.example" entry
+    assert (vip.policy.name, vip.tier) == ("Normal, VIP", "vip")
+    critical = env.run(load, _policy_input(priority="critical"))
+    assert critical.policy.name == "Critical" and critical.policy.calendar.always_open
+
+    # A category-specific policy beats the generic one; category + tier beats both.
+    with database.sessions.begin() as s:
+        s.add(SlaPolicy(name="Normal billing", priority="normal", category="billing", first_response_seconds=60,
+                        next_response_seconds=None, resolution_seconds=600))
+        s.add(SlaPolicy(name="Normal billing VIP", priority="normal", category="billing", customer_tier="vip",
+                        first_response_seconds=30, next_response_seconds=None, resolution_seconds=300))
+    assert env.run(load, _policy_input(category="billing")).policy.name == "Normal billing"
+    assert env.run(load, _policy_input(category="billing", requester_email="x@bigcorp.example")).policy.name == "Normal billing VIP"
+    nothing = env.run(load, _policy_input(priority="urgent"))
+    assert nothing.policy is None and "no SLA policy" in nothing.reason
+
+
+def test_notifications_resolve_roles_and_never_repeat(database):
+    notify = NotificationActivities(database.sessions).notify
+    env = ActivityEnvironment()
+    inp = m.NotifyInput(number=9, seq=12, kind="sla_escalation", recipients=["assignee", "team_lead", "manager", "ops@demo.example"],
+                        assignee="sam@demo.example", team="support", subject="[#9] SLA resolution escalation level 1")
+    first = env.run(notify, inp)
+    assert first.recorded == ["sam@demo.example", "sue@demo.example", "mo@demo.example", "ops@demo.example"]
+    again = env.run(notify, inp)  # a retry of the same activity
+    assert again.recorded == [] and again.already == first.recorded
+    orphan = env.run(notify, m.NotifyInput(number=9, seq=13, kind="sla_breach", recipients=["assignee", "team"],
+                                           assignee=None, team="billing", subject="x"))
+    assert orphan.recorded == ["bill@demo.example"] and orphan.unresolved == ["assignee"]
+    with database.sessions() as s:
+        rows = s.execute(select(Notification.seq, Notification.recipient).where(Notification.number == 9).order_by(Notification.id)).all()
+    assert [tuple(r) for r in rows] == [(12, "sam@demo.example"), (12, "sue@demo.example"), (12, "mo@demo.example"),
+                                       (12, "ops@demo.example"), (13, "bill@demo.example")]

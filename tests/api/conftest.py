@@ -45,7 +45,7 @@ class Desk:
         deadline = asyncio.get_running_loop().time() + timeout
         while True:
             t = await self.ticket(number)
-            if t["last_seq"] >= 3:
+            if t["last_seq"] >= 4:  # created, triaged, routed, sla_policy
                 return t
             if asyncio.get_running_loop().time() > deadline:
                 raise AssertionError(f"ticket {number} not routed: {t}")

@@ -70,7 +70,7 @@ async def test_life_of_a_ticket(desk):
     r = await desk.http.get(f"/tickets/{number}/events", headers=desk.auth("auditor"))
     events = r.json()
     assert [e["seq"] for e in events] == list(range(1, len(events) + 1))
-    assert [e["kind"] for e in events][:3] == ["created", "triaged", "routed"]
+    assert [e["kind"] for e in events][:4] == ["created", "triaged", "routed", "sla_policy"]
     assert events[-1]["kind"] == "close" and events[-1]["actor_id"] == "sue@demo.example"
     assert {e["actor_id"] for e in events if e["kind"] == "reply"} == {"sam@demo.example"}
     assert any(e["kind"] == "customer_reply" and e["data"]["recorded_by"] == "sam@demo.example" for e in events)
@@ -170,7 +170,7 @@ async def test_health_and_directory(desk):
     r = await desk.http.get("/health")
     assert r.status_code == 200 and r.json() == {"status": "ok", "database": "ok", "temporal": "ok"}
     teams = (await desk.http.get("/teams", headers=desk.auth())).json()
-    assert {t["slug"] for t in teams} == {"support", "network", "billing"}
+    assert {t["slug"] for t in teams} == {"support", "network", "billing", "escalations"}
     agents = (await desk.http.get("/agents", headers=desk.auth("auditor"))).json()
     assert {"email": "nina@demo.example", "name": "Nina Network", "role": "agent", "team": "network",
             "active": True, "capacity": 20} in agents

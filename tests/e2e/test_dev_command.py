@@ -54,7 +54,7 @@ def test_dev_runs_everything_and_keeps_tickets(tmp_path):
         r = httpx.post(f"{api}/tickets", json=body, headers=headers)
         assert r.status_code == 201, r.text
         number = r.json()["number"]
-        routed = wait_for(lambda: (t := httpx.get(f"{api}/tickets/{number}", headers=headers).json())["last_seq"] >= 3 and t,
+        routed = wait_for(lambda: (t := httpx.get(f"{api}/tickets/{number}", headers=headers).json())["last_seq"] >= 4 and t,
                           what="intake")
         assert routed["team"] == "network"
         assert httpx.get(f"http://127.0.0.1:{ports['ui']}/").status_code == 200  # the Web UI is up

@@ -114,7 +114,7 @@ async def _all_routed(gateway: TicketGateway, numbers: list[int]):
         views = await _views(gateway, numbers)
     except Exception:
         return None
-    if all(v is not None and v.ticket.last_seq >= 3 for v in views.values()):
+    if all(v is not None and v.ticket.last_seq >= 4 for v in views.values()):
         return views
     return None
 

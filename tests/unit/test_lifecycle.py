@@ -37,10 +37,15 @@ from workflows.messages import (
     SetCategory,
     SetPriority,
     SetTags,
+    SlaMilestoneReached,
+    SlaPolicyLoaded,
     TicketInput,
     TicketState,
     Triaged,
 )
+from workflows.sla_types import Milestone, SlaPolicyData
+
+POLICY = SlaPolicyData(name="High", first_response_seconds=3600, next_response_seconds=7200, resolution_seconds=86400)
 
 NOW = datetime(2024, 5, 6, 9, 30, tzinfo=timezone.utc)
 LATER = NOW + timedelta(hours=1)
@@ -95,9 +100,13 @@ def valid_action(kind: str):
         "reopen": Reopen(actor=ANN, reason="still smoking"),
         "close": Close(actor=ANN),
         "customer_reply": CustomerReply(actor=CUSTOMER, body="Thanks!"),
-        "triaged": Triaged(actor=SYSTEM, category="hardware", priority="high", tags=["Fire"], rules=["fire"],
-                           sla_policy="high"),
+        "triaged": Triaged(actor=SYSTEM, category="hardware", priority="high", tags=["Fire"], rules=["fire"]),
         "routed": Routed(actor=SYSTEM, team="hardware", assignee=None, reason="category hardware"),
+        "sla_policy": SlaPolicyLoaded(actor=SYSTEM, policy=POLICY, tier=None, reason="priority high"),
+        "sla_milestone": SlaMilestoneReached(
+            actor=SYSTEM, fired_at=LATER,
+            milestone=Milestone(id="resolution#0:warning:50", clock="resolution", cycle=0, kind="warning", n=50,
+                                due_at=LATER)),
     }[kind]
 
 
@@ -498,7 +507,7 @@ def test_customer_reply_on_pending_wakes_ticket():
 
 def test_triaged_and_routed_set_fields():
     s, ev = apply(fresh(tags=["Printer"]), valid_action("triaged"), NOW)
-    assert (s.category, s.priority, s.sla_policy) == ("hardware", "high", "high")
+    assert (s.category, s.priority) == ("hardware", "high")
     assert s.tags == ["printer", "fire"]
     assert ev[0].data["rules"] == ["fire"]
     s, ev = apply(s, valid_action("routed"), LATER)

@@ -79,8 +79,7 @@ customer_replies = st.builds(CustomerReply, actor=st.just(CUSTOMER), body=texts,
 system_events = st.one_of(
     st.builds(Triaged, actor=st.just(SYSTEM), category=st.one_of(st.none(), st.just("hardware")),
               priority=st.sampled_from(PRIORITIES), tags=st.lists(good_tags, max_size=4),
-              rules=st.lists(st.sampled_from(["r1", "r2"]), max_size=2),
-              sla_policy=st.one_of(st.none(), st.just("gold"))),
+              rules=st.lists(st.sampled_from(["r1", "r2"]), max_size=2)),
     st.builds(Routed, actor=st.just(SYSTEM), team=teams, assignee=people, reason=st.just("rule")),
 )
 # Weighted towards status-changing actions so that sequences visit every status.

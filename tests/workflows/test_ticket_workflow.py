@@ -55,7 +55,7 @@ async def ticket(time_skipping, sqlite_database, task_queue):
     async with build_worker(time_skipping.client, sqlite_database.sessions, task_queue):
         handle = await time_skipping.client.start_workflow(
             TicketWorkflow.run, _input(number), id=m.ticket_workflow_id(number), task_queue=task_queue)
-        await _until(handle, lambda v: v.ticket.last_seq >= 3)  # created, triaged, routed
+        await _until(handle, lambda v: v.ticket.last_seq >= 4)  # created, triaged, routed, sla_policy
         yield handle, number, sqlite_database
 
 
@@ -73,7 +73,7 @@ async def test_intake_triages_routes_and_projects(ticket):
         row = s.get(TicketRow, number)
         kinds = [e.kind for e in s.scalars(select(TicketEventRow).where(TicketEventRow.number == number).order_by(TicketEventRow.seq))]
     assert row is not None and row.team == "network" and row.description == "Since 9am, every 10 minutes"
-    assert kinds == ["created", "triaged", "routed"]
+    assert kinds == ["created", "triaged", "routed", "sla_policy"]
 
 
 async def test_update_returns_new_view_and_records_actor(ticket):

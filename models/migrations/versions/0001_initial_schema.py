@@ -15,21 +15,62 @@ depends_on = None
 
 
 def upgrade() -> None:
-    op.create_table('sla_policies',
+    op.create_table('calendars',
     sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('name', sa.String(length=200), nullable=False),
-    sa.Column('priority', sa.String(length=20), nullable=False),
-    sa.Column('first_response_minutes', sa.Integer(), nullable=False),
-    sa.Column('next_response_minutes', sa.Integer(), nullable=False),
-    sa.Column('resolution_minutes', sa.Integer(), nullable=False),
+    sa.Column('name', sa.String(length=100), nullable=False),
+    sa.Column('timezone', sa.String(length=64), nullable=False),
+    sa.Column('weekly_hours', sa.JSON(), nullable=True),
+    sa.Column('holidays', sa.JSON(), nullable=False),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('name')
     )
+    op.create_table('customers',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('email', sa.String(length=320), nullable=False),
+    sa.Column('name', sa.String(length=200), nullable=False),
+    sa.Column('tier', sa.String(length=20), nullable=False),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('email')
+    )
+    op.create_table('notifications',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('number', sa.Integer(), nullable=False),
+    sa.Column('seq', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.String(length=40), nullable=False),
+    sa.Column('recipient', sa.String(length=320), nullable=False),
+    sa.Column('subject', sa.String(length=300), nullable=False),
+    sa.Column('data', sa.JSON(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('number', 'seq', 'recipient', 'kind', name='uq_notification_key')
+    )
+    with op.batch_alter_table('notifications', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_notifications_number'), ['number'], unique=False)
+        batch_op.create_index(batch_op.f('ix_notifications_recipient'), ['recipient'], unique=False)
+
+    op.create_table('sla_milestones',
+    sa.Column('number', sa.Integer(), autoincrement=False, nullable=False),
+    sa.Column('milestone', sa.String(length=100), nullable=False),
+    sa.Column('seq', sa.Integer(), nullable=False),
+    sa.Column('clock', sa.String(length=40), nullable=False),
+    sa.Column('cycle', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.String(length=20), nullable=False),
+    sa.Column('n', sa.Integer(), nullable=False),
+    sa.Column('due_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('fired_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('lateness_ms', sa.Integer(), nullable=False),
+    sa.PrimaryKeyConstraint('number', 'milestone')
+    )
+    with op.batch_alter_table('sla_milestones', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_sla_milestones_fired_at'), ['fired_at'], unique=False)
+
     op.create_table('teams',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('slug', sa.String(length=64), nullable=False),
     sa.Column('name', sa.String(length=200), nullable=False),
     sa.Column('is_default', sa.Boolean(), nullable=False),
+    sa.Column('lead_email', sa.String(length=320), nullable=True),
+    sa.Column('manager_email', sa.String(length=320), nullable=True),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('slug')
     )
@@ -62,6 +103,8 @@ def upgrade() -> None:
     sa.Column('team', sa.String(length=64), nullable=True),
     sa.Column('assignee', sa.String(length=320), nullable=True),
     sa.Column('sla_policy', sa.String(length=200), nullable=True),
+    sa.Column('sla_status', sa.String(length=20), nullable=True),
+    sa.Column('sla_next_breach_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('resolution', sa.Text(), nullable=True),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
@@ -77,6 +120,8 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_tickets_created_at'), ['created_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_tickets_priority'), ['priority'], unique=False)
         batch_op.create_index(batch_op.f('ix_tickets_requester_email'), ['requester_email'], unique=False)
+        batch_op.create_index(batch_op.f('ix_tickets_sla_next_breach_at'), ['sla_next_breach_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_tickets_sla_status'), ['sla_status'], unique=False)
         batch_op.create_index(batch_op.f('ix_tickets_status'), ['status'], unique=False)
         batch_op.create_index(batch_op.f('ix_tickets_team'), ['team'], unique=False)
 
@@ -116,6 +161,25 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['team_id'], ['teams.id'], ),
     sa.PrimaryKeyConstraint('id')
     )
+    op.create_table('sla_policies',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('name', sa.String(length=200), nullable=False),
+    sa.Column('priority', sa.String(length=20), nullable=False),
+    sa.Column('category', sa.String(length=100), nullable=True),
+    sa.Column('customer_tier', sa.String(length=20), nullable=True),
+    sa.Column('position', sa.Integer(), nullable=False),
+    sa.Column('calendar_id', sa.Integer(), nullable=True),
+    sa.Column('first_response_seconds', sa.Integer(), nullable=True),
+    sa.Column('next_response_seconds', sa.Integer(), nullable=True),
+    sa.Column('resolution_seconds', sa.Integer(), nullable=True),
+    sa.Column('pause_statuses', sa.JSON(), nullable=False),
+    sa.Column('warnings', sa.JSON(), nullable=False),
+    sa.Column('escalations', sa.JSON(), nullable=False),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['calendar_id'], ['calendars.id'], ),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('name')
+    )
     op.create_table('api_tokens',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('agent_id', sa.Integer(), nullable=False),
@@ -146,12 +210,15 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_table('ticket_intake')
     op.drop_table('api_tokens')
+    op.drop_table('sla_policies')
     op.drop_table('routing_rules')
     op.drop_table('agents')
     op.drop_table('triage_rules')
     with op.batch_alter_table('tickets', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_tickets_team'))
         batch_op.drop_index(batch_op.f('ix_tickets_status'))
+        batch_op.drop_index(batch_op.f('ix_tickets_sla_status'))
+        batch_op.drop_index(batch_op.f('ix_tickets_sla_next_breach_at'))
         batch_op.drop_index(batch_op.f('ix_tickets_requester_email'))
         batch_op.drop_index(batch_op.f('ix_tickets_priority'))
         batch_op.drop_index(batch_op.f('ix_tickets_created_at'))
@@ -164,4 +231,14 @@ def downgrade() -> None:
 
     op.drop_table('ticket_events')
     op.drop_table('teams')
-    op.drop_table('sla_policies')
+    with op.batch_alter_table('sla_milestones', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_sla_milestones_fired_at'))
+
+    op.drop_table('sla_milestones')
+    with op.batch_alter_table('notifications', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_notifications_recipient'))
+        batch_op.drop_index(batch_op.f('ix_notifications_number'))
+
+    op.drop_table('notifications')
+    op.drop_table('customers')
+    op.drop_table('calendars')
