@@ -3,6 +3,8 @@ it to the workflow as data, calendar included."""
 
 from __future__ import annotations
 
+from datetime import datetime, timezone
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 from temporalio import activity
@@ -31,9 +33,9 @@ def choose_policy(policies: list[SlaPolicy], priority: str, category: str | None
     return matching[0] if matching else None
 
 
-def policy_data(policy: SlaPolicy, calendar: BusinessCalendar | None) -> SlaPolicyData:
-    cal = (build_calendar(calendar.name, calendar.timezone, calendar.weekly_hours, calendar.holidays or [])
-           if calendar is not None else build_calendar("24x7", "UTC", None, []))
+def policy_data(policy: SlaPolicy, calendar: BusinessCalendar | None, now: datetime) -> SlaPolicyData:
+    cal = (build_calendar(calendar.name, calendar.timezone, calendar.weekly_hours, calendar.holidays or [], now)
+           if calendar is not None else build_calendar("24x7", "UTC", None, [], now))
     return SlaPolicyData(
         name=policy.name,
         first_response_seconds=policy.first_response_seconds,
@@ -64,5 +66,7 @@ class SlaPolicyActivities:
                                        reason=f"no SLA policy for priority {inp.priority!r}, category {inp.category!r}, tier {tier!r}")
             calendar = s.get(BusinessCalendar, policy.calendar_id) if policy.calendar_id else None
             narrowed = ", ".join(f"{k} {v!r}" for k, v in (("category", policy.category), ("tier", policy.customer_tier)) if v)
-            return SlaPolicyResult(policy=policy_data(policy, calendar), tier=tier,
+            # The calendar's offsets are centred on the server's time (a test server may skip ahead).
+            now = activity.info().scheduled_time if activity.in_activity() else datetime.now(timezone.utc)
+            return SlaPolicyResult(policy=policy_data(policy, calendar, now), tier=tier,
                                    reason=f"priority {inp.priority!r}" + (f", {narrowed}" if narrowed else ""))

@@ -61,14 +61,16 @@ def open_windows(cal: Calendar, start: float) -> Iterator[Interval]:
         return
     holidays = set(cal.holidays)
     day = _local_date(cal, start) - timedelta(days=1)  # a window may begin the local day before
+    floor = start  # windows never overlap, even where a DST gap swallows a boundary
     for _ in range(HORIZON_DAYS):
         if day.isoformat() not in holidays:
             midnight = (day - EPOCH_DATE).days * DAY
             for begin, end in cal.hours[day.weekday()]:
-                a = local_to_utc(cal, midnight + begin * 60)
+                a = max(local_to_utc(cal, midnight + begin * 60), floor)
                 b = local_to_utc(cal, midnight + end * 60)
-                if b > start and b > a:
-                    yield (max(a, start), b)
+                if b > a:
+                    yield (a, b)
+                    floor = b
         day += timedelta(days=1)
 
 

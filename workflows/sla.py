@@ -95,7 +95,7 @@ def milestones(sla: SlaState) -> list[Milestone]:
         def due(seconds: float) -> datetime | None:
             return add_business_time(policy.calendar, clock.started_at, seconds, clock.pauses)
 
-        for w in policy.warnings:
+        for w in policy.warnings if clock.breached_at is None else []:
             at = due(target * w.percent / 100)
             if at is not None:
                 out.append(Milestone(f"{prefix}:warning:{w.percent}", clock.name, clock.cycle, "warning", w.percent, at))
@@ -103,7 +103,12 @@ def milestones(sla: SlaState) -> list[Milestone]:
         if at is not None:
             out.append(Milestone(f"{prefix}:breach:100", clock.name, clock.cycle, "breach", 100, at))
         for level in policy.escalations:
-            at = due(target + level.after_minutes * 60)
+            if clock.breached_at is not None:
+                # Once breached, the chain runs from the breach itself, so a policy change
+                # (say, level 1 raised the priority) does not move or drop the later levels.
+                at = add_business_time(policy.calendar, clock.breached_at, level.after_minutes * 60, clock.pauses)
+            else:
+                at = due(target + level.after_minutes * 60)
             if at is not None:
                 out.append(Milestone(f"{prefix}:escalation:{level.level}", clock.name, clock.cycle, "escalation", level.level, at))
     # Breach before its level-1 escalation when both fall at the same instant.
