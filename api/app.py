@@ -14,7 +14,7 @@ from api.errors import install_error_handlers, register_action_tags
 from api.gateway import TicketGateway
 from api.intake import Intake
 from api.limits import BodySizeLimit
-from api.routes import directory, health, tickets
+from api.routes import directory, health, sla, sla_admin, tickets
 from api.schemas import ACTION_BODIES
 from models.db import make_engine, make_sessions
 from models.settings import Settings
@@ -59,4 +59,6 @@ def create_app(settings: Settings | None = None, *, temporal: Client | None = No
     app.include_router(health.router)
     app.include_router(tickets.router)
     app.include_router(directory.router)
+    app.include_router(sla.router)
+    app.include_router(sla_admin.router)
     return app

@@ -224,6 +224,22 @@ class ConversationEntryOut(BaseModel):
     body: str
 
 
+class ClockOut(BaseModel):
+    name: str
+    cycle: int
+    target_seconds: int
+    started_at: datetime
+    due_at: datetime | None
+    remaining_seconds: int | None
+    paused: bool
+    breached: bool
+    stopped_at: datetime | None
+
+    @classmethod
+    def from_view(cls, clock: Any) -> ClockOut:
+        return cls(**{name: getattr(clock, name) for name in cls.model_fields})
+
+
 class TicketSummary(BaseModel):
     number: int
     subject: str
@@ -237,6 +253,8 @@ class TicketSummary(BaseModel):
     team: str | None
     assignee: str | None
     sla_policy: str | None
+    sla_status: str | None = Field(description="ok, at_risk or breached; null without an SLA policy")
+    sla_next_breach_at: datetime | None = Field(description="When the next SLA clock breaches, if nothing changes")
     created_at: datetime
     updated_at: datetime
     first_response_at: datetime | None
@@ -248,7 +266,7 @@ class TicketSummary(BaseModel):
     @classmethod
     def from_row(cls, row: Any) -> TicketSummary:
         data = {name: getattr(row, name) for name in cls.model_fields}
-        for key in ("created_at", "updated_at", "first_response_at", "resolved_at", "closed_at"):
+        for key in ("created_at", "updated_at", "first_response_at", "resolved_at", "closed_at", "sla_next_breach_at"):
             data[key] = _utc(data[key])
         return cls(**data)
 
@@ -256,6 +274,7 @@ class TicketSummary(BaseModel):
 class TicketOut(TicketSummary):
     description: str
     conversation: list[ConversationEntryOut]
+    sla: list[ClockOut] = Field(default=[], description="Each SLA clock: target, due, remaining, paused, breached")
     # False when the workflow's history is gone (past retention) and this comes from the read model.
     live: bool = True
 
@@ -267,7 +286,8 @@ class TicketOut(TicketSummary):
                                  visibility=e.visibility, body=e.body)
             for e in view.conversation
         ]
-        return cls(**base, description=view.description, conversation=conversation)
+        return cls(**base, description=view.description, conversation=conversation,
+                   sla=[ClockOut.from_view(c) for c in view.sla])
 
 
 class TicketPage(BaseModel):

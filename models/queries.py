@@ -28,6 +28,7 @@ class TicketFilter:
     assignee: str | None = None  # an agent's e-mail, or "none" for unassigned
     requester: str | None = None
     text: str | None = None
+    sla: list[str] = field(default_factory=list)  # ok | at_risk | breached
 
 
 def _filtered(f: TicketFilter) -> Select:
@@ -44,6 +45,8 @@ def _filtered(f: TicketFilter) -> Select:
         q = q.where(TicketRow.assignee.is_(None))
     elif f.assignee:
         q = q.where(TicketRow.assignee == f.assignee.lower())
+    if f.sla:
+        q = q.where(TicketRow.sla_status.in_(f.sla))
     if f.requester:
         q = q.where(TicketRow.requester_email == f.requester.lower())
     if f.text:

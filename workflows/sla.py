@@ -127,7 +127,9 @@ def mark_done(sla: SlaState, milestone: Milestone, now: datetime) -> SlaState:
     if milestone.kind == "breach":
         clock = current(sla, milestone.clock)
         if clock is not None and clock.cycle == milestone.cycle and clock.breached_at is None:
-            clock.breached_at = now
+            # The clock breached when it was due, however late we noticed: escalation levels
+            # count from there, so a late breach does not push the whole chain back.
+            clock.breached_at = milestone.due_at
     return sla
 
 

@@ -70,13 +70,14 @@ def list_tickets(
     assignee: Annotated[str | None, Query(max_length=320, description="An agent's e-mail, or `none`")] = None,
     requester: Annotated[str | None, Query(max_length=320)] = None,
     q: Annotated[str | None, Query(min_length=1, max_length=200, description="Text in subject, description or requester")] = None,
+    sla: Annotated[list[Literal["ok", "at_risk", "breached"]] | None, Query(description="SLA state; repeat for several")] = None,
     sort: Annotated[Literal[tuple(queries.SORTS)], Query()] = "-created_at",  # type: ignore[valid-type]
     limit: Annotated[int, Query(ge=1, le=100)] = 25,
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> TicketPage:
     """Tickets from the read model, newest first, filtered and paginated."""
     f = queries.TicketFilter(status=status_ or [], priority=priority or [], category=category, team=team,
-                             assignee=assignee, requester=requester, text=q)
+                             assignee=assignee, requester=requester, text=q, sla=sla or [])
     with sessions() as s:
         rows, total = queries.search_tickets(s, f, limit=limit, offset=offset, sort=sort)
         return TicketPage(items=[TicketSummary.from_row(r) for r in rows], total=total, limit=limit, offset=offset)

@@ -16,7 +16,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from activities.calendars import build_calendar, parse_hhmm, weekly_minutes, zone_offsets
+from activities.calendars import build_calendar, zone_offsets
+from models.business_hours import parse_hhmm, weekly_minutes
 from workflows.business_time import (
     add_business_time,
     business_seconds_between,

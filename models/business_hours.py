@@ -1,0 +1,37 @@
+"""Weekly business hours as stored ({"mon": [["09:00", "12:30"], ...]}): parsing and
+validation, shared by the admin API (to refuse bad input) and the SLA activity."""
+
+from __future__ import annotations
+
+import re
+
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+_HHMM = re.compile(r"^(\d{1,2}):(\d{2})$")
+
+
+def parse_hhmm(value: str) -> int:
+    """'09:30' -> 570; '24:00' is the end of the day (1440)."""
+    match = _HHMM.match(value) if isinstance(value, str) else None
+    if match is None:
+        raise ValueError(f"{value!r} is not a time of day (HH:MM, 00:00 to 24:00)")
+    h, m = int(match.group(1)), int(match.group(2))
+    if not (0 <= h <= 24 and 0 <= m < 60) or h * 60 + m > 1440:
+        raise ValueError(f"{value!r} is not a time of day (HH:MM, 00:00 to 24:00)")
+    return h * 60 + m
+
+
+def weekly_minutes(weekly: dict[str, list[list[str]]]) -> list[list[list[int]]]:
+    """{"mon": [["09:00", "12:00"], ["13:00", "17:00"]], ...} -> per weekday [[540, 720], [780, 1020]]."""
+    unknown = set(weekly) - set(WEEKDAYS)
+    if unknown:
+        raise ValueError(f"unknown weekday {sorted(unknown)[0]!r}; use {', '.join(WEEKDAYS)}")
+    days: list[list[list[int]]] = []
+    for day in WEEKDAYS:
+        spans = sorted([parse_hhmm(a), parse_hhmm(b)] for a, b in weekly.get(day, []))
+        for (a, b), nxt in zip(spans, spans[1:] + [None]):
+            if b <= a:
+                raise ValueError(f"{day}: {a // 60:02d}:{a % 60:02d}-{b // 60:02d}:{b % 60:02d} ends before it starts")
+            if nxt is not None and nxt[0] < b:
+                raise ValueError(f"{day}: opening hours overlap")
+        days.append(spans)
+    return days
