@@ -26,7 +26,7 @@ from models.settings import Settings
 from models.tables import Agent
 from models.tokens import agent_for_token, issue_token
 from servicedesk.binaries import find_executable
-from servicedesk.search_attributes import dev_server_flags
+from servicedesk.search_attributes import dev_server_flags, register_search_attributes
 from sqlalchemy import select
 
 DEV_ADMIN = "admin@demo.example"
@@ -68,10 +68,14 @@ def temporal_command(settings: Settings) -> list[str]:
 
 
 async def wait_for_temporal(settings: Settings, timeout: float = 60.0) -> None:
+    """Wait for the dev server, then make sure every ticket search attribute exists: a data
+    folder made by an older release lacks the newer ones, and the start-up flags only
+    register attributes in a new database."""
     deadline = time.monotonic() + timeout
     while True:
         try:
-            await Client.connect(settings.temporal_address, namespace=settings.temporal_namespace)
+            client = await Client.connect(settings.temporal_address, namespace=settings.temporal_namespace)
+            await register_search_attributes(client, settings.temporal_namespace)
             return
         except Exception:
             if time.monotonic() > deadline:
