@@ -60,3 +60,32 @@ def stop(proc: subprocess.Popen, sig: int = signal.SIGTERM, timeout: float = 20.
     except subprocess.TimeoutExpired:
         proc.kill()
         return proc.wait()
+
+
+def seeded_readmodel(folder: Path):
+    """A migrated, seeded SQLite read model in `folder`: (url, engine, sessions)."""
+    from models.db import make_engine, make_sessions
+    from models.migrate import upgrade
+    from models.seed import seed_demo
+
+    url = f"sqlite:///{folder / 'readmodel.db'}"
+    engine = make_engine(url)
+    upgrade(engine)
+    sessions = make_sessions(engine)
+    with sessions.begin() as s:
+        seed_demo(s)
+    return url, engine, sessions
+
+
+async def connect(address: str):
+    """A Temporal client, once the server at `address` answers (60 s at most)."""
+    import asyncio
+
+    from temporalio.client import Client
+
+    for _ in range(300):
+        try:
+            return await Client.connect(address)
+        except Exception:
+            await asyncio.sleep(0.2)
+    raise TimeoutError(f"no Temporal at {address}")

@@ -8,27 +8,14 @@ import asyncio
 import signal
 
 import pytest
-from temporalio.client import Client
 
 from api.gateway import TicketGateway
-from models.db import make_engine, make_sessions
-from models.migrate import upgrade
 from models.queries import ticket_events
-from models.seed import seed_demo
-from tests.e2e.procs import free_port, start_dev_server, start_servicedesk, stop, wait_for
+from tests.e2e.procs import connect, free_port, seeded_readmodel, start_dev_server, start_servicedesk, stop
 from workflows import messages as m
 
 pytestmark = pytest.mark.slow
 SAM = m.Actor(kind="agent", id="sam@demo.example", name="Sam Support")
-
-
-async def _connect(address: str) -> Client:
-    for _ in range(300):
-        try:
-            return await Client.connect(address)
-        except Exception:
-            await asyncio.sleep(0.2)
-    raise TimeoutError(f"no Temporal at {address}")
 
 
 async def _views(gateway: TicketGateway, numbers: list[int]) -> dict[int, m.TicketView]:
@@ -49,17 +36,12 @@ async def _eventually(check, timeout: float = 60.0):
 async def test_worker_sigkill_and_server_restart_lose_nothing(tmp_path):
     port, ui = free_port(), free_port()
     address = f"127.0.0.1:{port}"
-    db_url = f"sqlite:///{tmp_path / 'readmodel.db'}"
-    engine = make_engine(db_url)
-    upgrade(engine)
-    sessions = make_sessions(engine)
-    with sessions.begin() as s:
-        seed_demo(s)
+    db_url, engine, sessions = seeded_readmodel(tmp_path)
     env = {"SERVICEDESK_TEMPORAL_ADDRESS": address, "DATABASE_URL": db_url, "SERVICEDESK_TASK_QUEUE": "durability"}
     server = start_dev_server(tmp_path, port, ui, tmp_path / "temporal.log")
     worker = start_servicedesk("worker", env, tmp_path / "worker.log")
     try:
-        client = await _connect(address)
+        client = await connect(address)
         gateway = TicketGateway(client, "durability")
         numbers = list(range(1, 9))
         for n in numbers[:4]:
@@ -87,7 +69,7 @@ async def test_worker_sigkill_and_server_restart_lose_nothing(tmp_path):
         # Stop the dev server and start it again on the same data folder.
         assert stop(server) is not None
         server = start_dev_server(tmp_path, port, ui, tmp_path / "temporal.log")
-        client = await _connect(address)
+        client = await connect(address)
         gateway = TicketGateway(client, "durability")
         after = await _eventually(lambda: _all_routed(gateway, numbers))
         assert after[1].ticket.status == "resolved"

@@ -11,28 +11,15 @@ from datetime import datetime, timezone
 
 import pytest
 from sqlalchemy import select
-from temporalio.client import Client
 
 from api.gateway import TicketGateway
-from models.db import make_engine, make_sessions
-from models.migrate import upgrade
-from models.seed import seed_demo
 from models.tables import Notification, SlaMilestoneRow, SlaPolicy
-from tests.e2e.procs import free_port, start_dev_server, start_servicedesk, stop
+from tests.e2e.procs import connect, free_port, seeded_readmodel, start_dev_server, start_servicedesk, stop
 from workflows import messages as m
 
 pytestmark = pytest.mark.slow
 SAM = m.Actor(kind="agent", id="sam@demo.example", name="Sam Support")
 TARGET = 12  # seconds to first response, around the clock
-
-
-async def _connect(address: str) -> Client:
-    for _ in range(300):
-        try:
-            return await Client.connect(address)
-        except Exception:
-            await asyncio.sleep(0.2)
-    raise TimeoutError(address)
 
 
 async def _until(check, timeout: float, what: str):
@@ -73,19 +60,15 @@ async def _intake_done(gateway: TicketGateway, number: int):
 async def test_escalation_fires_once_across_worker_kill_and_server_restart(tmp_path):
     port, ui = free_port(), free_port()
     address = f"127.0.0.1:{port}"
-    db_url = f"sqlite:///{tmp_path / 'readmodel.db'}"
-    engine = make_engine(db_url)
-    upgrade(engine)
-    sessions = make_sessions(engine)
+    db_url, engine, sessions = seeded_readmodel(tmp_path)
     with sessions.begin() as s:
-        seed_demo(s)
         s.add(SlaPolicy(name="E2E", priority="normal", category="e2e", first_response_seconds=TARGET,
                         escalations=[{"level": 1, "after_minutes": 0, "notify": ["assignee", "team_lead"]}]))
     env = {"SERVICEDESK_TEMPORAL_ADDRESS": address, "DATABASE_URL": db_url, "SERVICEDESK_TASK_QUEUE": "sla-e2e"}
     server = start_dev_server(tmp_path, port, ui, tmp_path / "temporal.log")
     worker = start_servicedesk("worker", env, tmp_path / "worker.log")
     try:
-        gateway = TicketGateway(await _connect(address), "sla-e2e")
+        gateway = TicketGateway(await connect(address), "sla-e2e")
 
         # 1. The worker dies before the deadline and returns well after it.
         view = await _open_ticket(gateway, 1)
