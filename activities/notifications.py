@@ -10,7 +10,8 @@ from temporalio import activity
 
 from models.db import dialect_insert
 from models.tables import Agent, Notification, Team
-from workflows.messages import NOTIFY_ACTIVITY, NotifyInput, NotifyResult
+from workflows.activity_io import NotifyInput, NotifyResult
+from workflows.messages import NOTIFY_ACTIVITY
 
 
 def resolve_recipients(s: Session, inp: NotifyInput) -> tuple[list[str], list[str]]:

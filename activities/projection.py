@@ -15,7 +15,8 @@ from temporalio import activity
 
 from models.db import dialect_insert as _insert
 from models.tables import SlaMilestoneRow, TicketEventRow, TicketRow
-from workflows.messages import PROJECT_ACTIVITY, ProjectionInput, TicketSnapshot
+from workflows.activity_io import ProjectionInput
+from workflows.messages import PROJECT_ACTIVITY, TicketSnapshot
 
 
 def ticket_values(snap: TicketSnapshot) -> dict:

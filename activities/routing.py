@@ -8,7 +8,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from temporalio import activity
 
 from models.tables import Agent, RoutingRule, Team, TicketRow
-from workflows.messages import ROUTE_ACTIVITY, RouteInput, RouteResult
+from workflows.activity_io import RouteInput, RouteResult
+from workflows.messages import ROUTE_ACTIVITY
 
 OPEN_STATUSES = ("new", "open", "pending", "on_hold")
 

@@ -11,7 +11,8 @@ from temporalio import activity
 
 from activities.calendars import build_calendar
 from models.tables import BusinessCalendar, Customer, SlaPolicy
-from workflows.messages import SLA_POLICY_ACTIVITY, SlaPolicyInput, SlaPolicyResult
+from workflows.activity_io import SlaPolicyInput, SlaPolicyResult
+from workflows.messages import SLA_POLICY_ACTIVITY
 from workflows.sla_types import EscalationLevel, SlaPolicyData, SlaWarning
 
 

@@ -9,7 +9,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from temporalio import activity
 
 from models.tables import TriageRule
-from workflows.messages import PRIORITIES, TRIAGE_ACTIVITY, TriageInput, TriageResult
+from workflows.activity_io import TriageInput, TriageResult
+from workflows.messages import PRIORITIES, TRIAGE_ACTIVITY
 
 
 def rank(priority: str) -> int:

@@ -14,6 +14,7 @@ from activities.routing import RoutingActivities
 from activities.sla_policy import SlaPolicyActivities
 from activities.triage import TriageActivities
 from models.tables import Agent, Notification, SlaPolicy, Team, TicketEventRow, TicketRow, TriageRule
+from workflows import activity_io as io
 from workflows import messages as m
 
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=timezone.utc)
@@ -34,13 +35,13 @@ def _event(number: int, seq: int, kind: str = "note") -> m.TicketEvent:
 def test_projection_is_idempotent_and_never_rewinds(database):
     project = ProjectionActivities(database.sessions).project_ticket
     env = ActivityEnvironment()
-    first = m.ProjectionInput(snapshot=_snapshot(7, 1), events=[_event(7, 1, "created")], description="It jams")
+    first = io.ProjectionInput(snapshot=_snapshot(7, 1), events=[_event(7, 1, "created")], description="It jams")
     env.run(project, first)
     env.run(project, first)  # a retry
-    newer = m.ProjectionInput(snapshot=_snapshot(7, 3, status="open", assignee="sam@demo.example"),
+    newer = io.ProjectionInput(snapshot=_snapshot(7, 3, status="open", assignee="sam@demo.example"),
                               events=[_event(7, 2), _event(7, 3)])
     env.run(project, newer)
-    env.run(project, m.ProjectionInput(snapshot=_snapshot(7, 2, status="new"), events=[_event(7, 2)]))  # late, older
+    env.run(project, io.ProjectionInput(snapshot=_snapshot(7, 2, status="new"), events=[_event(7, 2)]))  # late, older
     with database.sessions() as s:
         row = s.get(TicketRow, 7)
         assert (row.status, row.assignee, row.last_seq, row.description) == ("open", "sam@demo.example", 3, "It jams")
@@ -48,10 +49,10 @@ def test_projection_is_idempotent_and_never_rewinds(database):
         assert [(e.seq, e.kind, e.data) for e in events] == [(1, "created", {"seq": 1}), (2, "note", {"seq": 2}), (3, "note", {"seq": 3})]
 
 
-def _triage_input(**kw) -> m.TriageInput:
+def _triage_input(**kw) -> io.TriageInput:
     base = dict(number=1, subject="Hello", description="", requester_email="dana@customer.example", channel="web",
                 priority=None, category=None, tags=[])
-    return m.TriageInput(**(base | kw))
+    return io.TriageInput(**(base | kw))
 
 
 def test_triage_rules_from_the_database(database):
@@ -82,37 +83,37 @@ def test_routing_least_loaded_with_capacity_and_team_queue(database):
     project = ProjectionActivities(database.sessions).project_ticket
     env = ActivityEnvironment()
     # No rule for "printers": the default team (support: sam and sky).
-    r = env.run(route, m.RouteInput(number=100, category="printers", tags=[], priority="normal"))
+    r = env.run(route, io.RouteInput(number=100, category="printers", tags=[], priority="normal"))
     assert r.team == "support" and r.assignee == "sam@demo.example" and "default team" in r.reason
 
     # Sam has two open tickets, Sky one: Sky is least loaded.
     for number, who in [(101, "sam@demo.example"), (102, "sam@demo.example"), (103, "sky@demo.example")]:
-        env.run(project, m.ProjectionInput(snapshot=_snapshot(number, 1, status="open", assignee=who), events=[]))
-    r = env.run(route, m.RouteInput(number=104, category=None, tags=[], priority="normal"))
+        env.run(project, io.ProjectionInput(snapshot=_snapshot(number, 1, status="open", assignee=who), events=[]))
+    r = env.run(route, io.RouteInput(number=104, category=None, tags=[], priority="normal"))
     assert r.assignee == "sky@demo.example" and "1 open of 20" in r.reason
 
     # Everyone at capacity: the ticket waits in the team queue.
     with database.sessions.begin() as s:
         for agent in s.scalars(select(Agent).where(Agent.email.in_(["sam@demo.example", "sky@demo.example"]))):
             agent.capacity = 1
-    r = env.run(route, m.RouteInput(number=105, category=None, tags=[], priority="normal"))
+    r = env.run(route, io.RouteInput(number=105, category=None, tags=[], priority="normal"))
     assert (r.team, r.assignee) == ("support", None) and "capacity" in r.reason
 
     # A category rule picks its team; an away (inactive) agent is never picked.
     with database.sessions.begin() as s:
         s.scalars(select(Agent).where(Agent.email == "nina@demo.example")).one().active = False
-    r = env.run(route, m.RouteInput(number=106, category="network", tags=[], priority="high"))
+    r = env.run(route, io.RouteInput(number=106, category="network", tags=[], priority="high"))
     assert (r.team, r.assignee) == ("network", None) and "nobody available" in r.reason
 
     with database.sessions.begin() as s:
         s.scalars(select(Team).where(Team.is_default)).one().is_default = False
         assert s.scalar(select(func.count()).select_from(Team).where(Team.is_default)) == 0
-    r = env.run(route, m.RouteInput(number=107, category="printers", tags=[], priority="normal"))
+    r = env.run(route, io.RouteInput(number=107, category="printers", tags=[], priority="normal"))
     assert (r.team, r.assignee) == (None, None) and "no default team" in r.reason
 
 
-def _policy_input(**kw) -> m.SlaPolicyInput:
-    return m.SlaPolicyInput(**(dict(number=1, priority="normal", category=None, requester_email="dana@customer.example") | kw))
+def _policy_input(**kw) -> io.SlaPolicyInput:
+    return io.SlaPolicyInput(**(dict(number=1, priority="normal", category=None, requester_email="dana@customer.example") | kw))
 
 
 def test_sla_policy_by_priority_category_and_tier(database):
@@ -145,13 +146,13 @@ def test_sla_policy_by_priority_category_and_tier(database):
 def test_notifications_resolve_roles_and_never_repeat(database):
     notify = NotificationActivities(database.sessions).notify
     env = ActivityEnvironment()
-    inp = m.NotifyInput(number=9, seq=12, kind="sla_escalation", recipients=["assignee", "team_lead", "manager", "ops@demo.example"],
+    inp = io.NotifyInput(number=9, seq=12, kind="sla_escalation", recipients=["assignee", "team_lead", "manager", "ops@demo.example"],
                         assignee="sam@demo.example", team="support", subject="[#9] SLA resolution escalation level 1")
     first = env.run(notify, inp)
     assert first.recorded == ["sam@demo.example", "sue@demo.example", "mo@demo.example", "ops@demo.example"]
     again = env.run(notify, inp)  # a retry of the same activity
     assert again.recorded == [] and again.already == first.recorded
-    orphan = env.run(notify, m.NotifyInput(number=9, seq=13, kind="sla_breach", recipients=["assignee", "team"],
+    orphan = env.run(notify, io.NotifyInput(number=9, seq=13, kind="sla_breach", recipients=["assignee", "team"],
                                            assignee=None, team="billing", subject="x"))
     assert orphan.recorded == ["bill@demo.example"] and orphan.unresolved == ["assignee"]
     with database.sessions() as s:

@@ -1,0 +1,89 @@
+"""Activity inputs and results: one dataclass each, so fields can be added compatibly."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from workflows.messages import TicketEvent, TicketSnapshot
+from workflows.sla_types import SlaPolicyData
+
+
+@dataclass
+class TriageInput:
+    number: int
+    subject: str
+    description: str
+    requester_email: str
+    channel: str
+    priority: str | None
+    category: str | None
+    tags: list[str]
+
+
+@dataclass
+class TriageResult:
+    category: str | None
+    priority: str
+    tags: list[str]
+    rules: list[str]
+
+
+@dataclass
+class RouteInput:
+    number: int
+    category: str | None
+    tags: list[str]
+    priority: str
+    team: str | None = None  # set: pick an agent inside this team, no routing rules
+
+
+@dataclass
+class RouteResult:
+    team: str | None
+    assignee: str | None
+    reason: str
+
+
+@dataclass
+class ProjectionInput:
+    snapshot: TicketSnapshot
+    events: list[TicketEvent]
+    description: str | None = None  # sent once, with the `created` event, for text search
+
+
+@dataclass
+class SlaPolicyInput:
+    number: int
+    priority: str
+    category: str | None
+    requester_email: str
+
+
+@dataclass
+class SlaPolicyResult:
+    policy: SlaPolicyData | None
+    tier: str | None
+    reason: str
+
+
+@dataclass
+class NotifyInput:
+    """Notify people about a ticket event. One notification per (number, seq, recipient,
+    kind): a retried activity or a replayed workflow never notifies twice."""
+
+    number: int
+    seq: int
+    kind: str  # e.g. sla_warning, sla_breach, sla_escalation
+    recipients: list[str]  # roles (assignee, team, team_lead, manager) or e-mail addresses
+    assignee: str | None
+    team: str | None
+    subject: str
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class NotifyResult:
+    recorded: list[str]  # recipients newly notified by this call
+    already: list[str]  # recipients notified before (a retry)
+    unresolved: list[str]  # roles nobody fills (e.g. no assignee)
