@@ -137,6 +137,10 @@ async def test_week_long_business_hours_sla_with_pause_priority_change_and_escal
         assert view.ticket.assignee == "eve@demo.example"  # level 2 moved it to the escalation team
         assert view.ticket.sla_status == "breached" and _clock(view, "resolution").breached
         await _act(handle, m.Resolve(actor=SAM, resolution="Lock replaced"))
+        # Each SLA timer is named in the history (and so in the Temporal UI).
+        summaries = [e.user_metadata.summary.data.decode() async for e in handle.fetch_history_events()
+                     if e.HasField("timer_started_event_attributes")]
+        assert any("SLA resolution escalation level 2 due 2027-04-01 10:30" in x for x in summaries), summaries
 
     with db.sessions() as s:
         fired = list(s.scalars(select(SlaMilestoneRow).where(SlaMilestoneRow.number == number).order_by(SlaMilestoneRow.seq)))
