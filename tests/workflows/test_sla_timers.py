@@ -15,6 +15,7 @@ from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
+from temporalio.worker import Replayer
 
 from models.tables import BusinessCalendar, Notification, SlaMilestoneRow, SlaPolicy, TicketEventRow, TicketRow
 from servicedesk.worker import build_worker
@@ -141,6 +142,8 @@ async def test_week_long_business_hours_sla_with_pause_priority_change_and_escal
         summaries = [e.user_metadata.summary.data.decode() async for e in handle.fetch_history_events()
                      if e.HasField("timer_started_event_attributes")]
         assert any("SLA resolution escalation level 2 due 2027-04-01 10:30" in x for x in summaries), summaries
+        # An auditor replaying this history gets the same decisions: calendars are data.
+        await Replayer(workflows=[TicketWorkflow]).replay_workflow(await handle.fetch_history())
 
     with db.sessions() as s:
         fired = list(s.scalars(select(SlaMilestoneRow).where(SlaMilestoneRow.number == number).order_by(SlaMilestoneRow.seq)))
