@@ -16,6 +16,9 @@ from activities.triage import TriageActivities
 from workflows.ticket import TicketWorkflow
 
 ACTIVITY_THREADS = 16
+# Keep every open ticket's workflow in memory (the SDK's default is 1,000): an evicted one
+# must replay its history before it can act, which makes escalations late under load.
+CACHED_WORKFLOWS = 10_000
 
 
 def build_worker(client: Client, sessions: sessionmaker[Session], task_queue: str) -> Worker:
@@ -32,4 +35,5 @@ def build_worker(client: Client, sessions: sessionmaker[Session], task_queue: st
                     policies.load_sla_policy, notifications.notify],
         # Activities use synchronous SQLAlchemy sessions, so they run on threads.
         activity_executor=ThreadPoolExecutor(max_workers=ACTIVITY_THREADS),
+        max_cached_workflows=CACHED_WORKFLOWS,
     )
