@@ -57,8 +57,7 @@ class TicketCreated(BaseModel):
 
 
 class _ActionIn(Strict):
-    def to_action(self, actor: m.Actor) -> Any:
-        raise NotImplementedError
+    """An agent action's body; each subclass's `to_action(actor)` builds the workflow message."""
 
 
 class AssignIn(_ActionIn):
