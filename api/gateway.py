@@ -4,6 +4,7 @@ errors become ApiErrors here, once."""
 from __future__ import annotations
 
 import dataclasses
+from datetime import timedelta
 from typing import Any
 
 from temporalio.client import (
@@ -66,7 +67,9 @@ class TicketGateway:
         try:
             return await self._handle(number).execute_update(
                 ACT_UPDATE, dataclasses.asdict(action), id=update_id, result_type=TicketView,
-                rpc_timeout=None,
+                # Past this the caller gets 504; the action may still apply, and a retry with the
+                # same Idempotency-Key (the update id) answers with its outcome instead of acting twice.
+                rpc_timeout=timedelta(seconds=self._update_timeout),
             )
         except WorkflowUpdateFailedError as err:
             raise _from_failure(err.cause) from err
