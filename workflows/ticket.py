@@ -118,14 +118,13 @@ class TicketWorkflow:
         one projection."""
         s = self._state
         try:
-            triage = await workflow.execute_local_activity(
+            triage = await _local(
                 TRIAGE_ACTIVITY,
                 TriageInput(number=s.number, subject=s.subject, description=s.description,
                             requester_email=s.requester_email, channel=s.channel,
                             priority=s.priority, category=s.category, tags=list(s.tags)),
                 result_type=TriageResult,
-                start_to_close_timeout=timedelta(seconds=30),
-                retry_policy=INTAKE_RETRY,
+                retry=INTAKE_RETRY,
                 summary="triage",
             )
             triaged = Triaged(actor=SYSTEM, category=triage.category, priority=triage.priority,  # type: ignore[arg-type]
@@ -141,12 +140,11 @@ class TicketWorkflow:
     async def _route(self, why: str, team: str | None = None, project: bool = True) -> None:
         s = self._state
         try:
-            route = await workflow.execute_local_activity(
+            route = await _local(
                 ROUTE_ACTIVITY,
                 RouteInput(number=s.number, category=s.category, tags=list(s.tags), priority=s.priority, team=team),
                 result_type=RouteResult,
-                start_to_close_timeout=timedelta(seconds=30),
-                retry_policy=INTAKE_RETRY,
+                retry=INTAKE_RETRY,
                 summary=f"route ({why})",
             )
         except ActivityError as err:
@@ -158,12 +156,11 @@ class TicketWorkflow:
     async def _load_policy(self, why: str) -> None:
         s = self._state
         try:
-            found = await workflow.execute_local_activity(
+            found = await _local(
                 SLA_POLICY_ACTIVITY,
                 SlaPolicyInput(number=s.number, priority=s.priority, category=s.category, requester_email=s.requester_email),
                 result_type=SlaPolicyResult,
-                start_to_close_timeout=timedelta(seconds=30),
-                retry_policy=INTAKE_RETRY,
+                retry=INTAKE_RETRY,
                 summary=f"SLA policy ({why})",
             )
         except ActivityError as err:
@@ -203,12 +200,11 @@ class TicketWorkflow:
         events, self._unprojected = self._unprojected, []
         if not events:
             return
-        await workflow.execute_local_activity(
+        await _local(
             PROJECT_ACTIVITY,
             ProjectionInput(snapshot=self._state.snapshot(), events=events,
                             description=self._state.description if any(e.kind == "created" for e in events) else None),
-            start_to_close_timeout=timedelta(seconds=30),
-            retry_policy=PROJECTION_RETRY,
+            retry=PROJECTION_RETRY,
             summary=f"project events {events[0].seq}..{events[-1].seq}",
         )
 
@@ -274,14 +270,13 @@ class TicketWorkflow:
 
     async def _notify(self, m: Milestone, seq: int, recipients: list[str]) -> None:
         s = self._state
-        await workflow.execute_local_activity(
+        await _local(
             NOTIFY_ACTIVITY,
             NotifyInput(number=s.number, seq=seq, kind=f"sla_{m.kind}", recipients=recipients, assignee=s.assignee,
                         team=s.team, subject=f"[#{s.number}] SLA {m.clock.replace('_', ' ')} {m.kind} {_label(m)}: {s.subject}",
                         data={"milestone": m.id, "due_at": m.due_at.isoformat(), "priority": s.priority}),
             result_type=NotifyResult,
-            start_to_close_timeout=timedelta(seconds=30),
-            retry_policy=PROJECTION_RETRY,
+            retry=PROJECTION_RETRY,
             summary=f"notify sla {m.kind} {_label(m)}",
         )
 
@@ -350,6 +345,13 @@ def _decode_or_fail(raw: Any) -> Action:
         return decode_action(raw)
     except ActionDecodeError as err:
         raise ApplicationError(str(err), type="InvalidAction", non_retryable=True) from None
+
+
+async def _local(name: str, arg: Any, *, result_type: type | None = None, retry: RetryPolicy, summary: str) -> Any:
+    """Run one of the ticket's activities (all short database work) as a local activity."""
+    return await workflow.execute_local_activity(name, arg, result_type=result_type,
+                                                 start_to_close_timeout=timedelta(seconds=30),
+                                                 retry_policy=retry, summary=summary)
 
 
 def _label(m: Milestone) -> str:
