@@ -13,8 +13,10 @@ import asyncio
 import hashlib
 import json
 import logging
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta, timezone
+from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
@@ -26,7 +28,12 @@ from api.errors import ApiError
 from api.gateway import TicketGateway
 from api.schemas import TicketCreate
 from models.tables import TicketIntake
-from workflows.messages import Actor, TicketInput
+from workflows.codec import decode_dataclass
+from workflows.messages import Actor, AlertInstance, AlertSource, AttachmentRef, TicketInput
+
+# Runs inside the ledger's transaction once the number is known, e.g. to store attachments
+# or claim an alert group: returns what the workflow input needs from that work.
+Within = Callable[[Session, int], dict[str, Any]]
 
 log = logging.getLogger(__name__)
 
@@ -56,27 +63,44 @@ class Intake:
         digest = hashlib.sha256(json.dumps(request["ticket"], sort_keys=True).encode()).hexdigest()
         return await run_in_threadpool(self._reserve, me.agent_id, key, request, digest)
 
-    def _reserve(self, agent_id: int, key: str | None, request: dict, digest: str) -> Reservation:
+    async def open(self, *, source: str, key: str, ticket: dict[str, Any], created_by: Actor,
+                   within: Within | None = None) -> Reservation:
+        """Open a ticket from a channel that has its own identity for a request (an e-mail's
+        Message-ID, an alert group): the same (source, key) always answers with the same
+        ticket, whoever delivers it and however often. `ticket` has TicketCreate's shape."""
+        request = {"ticket": ticket, "created_by": asdict(created_by)}
+        digest = hashlib.sha256(json.dumps(ticket, sort_keys=True, default=str).encode()).hexdigest()
+        res = await run_in_threadpool(self._reserve, None, key, request, digest, source, within)
+        if not res.started:
+            await self._start(res.number, res.request)
+        return res
+
+    def _reserve(self, agent_id: int | None, key: str | None, request: dict, digest: str,
+                 source: str = "api", within: Within | None = None) -> Reservation:
         if key is not None:
-            found = self._find(agent_id, key, digest)
+            found = self._find(agent_id, key, digest, source)
             if found is not None:
                 return found
         try:
             with self._sessions.begin() as s:
-                row = TicketIntake(agent_id=agent_id, idempotency_key=key, request_hash=digest, request=request)
+                row = TicketIntake(agent_id=agent_id, source=source, idempotency_key=key, request_hash=digest,
+                                   request=request)
                 s.add(row)
                 s.flush()
+                if within is not None:
+                    row.request = request = request | {"extra": within(s, row.number)}
                 return Reservation(number=row.number, started=False, replayed=False, request=request)
         except IntegrityError:
             # Two requests with the same key at once: the other one won; answer with its ticket.
-            found = self._find(agent_id, key, digest) if key is not None else None
+            found = self._find(agent_id, key, digest, source) if key is not None else None
             if found is None:
                 raise
             return found
 
-    def _find(self, agent_id: int, key: str, digest: str) -> Reservation | None:
+    def _find(self, agent_id: int | None, key: str, digest: str, source: str = "api") -> Reservation | None:
         with self._sessions() as s:
-            row = s.scalars(select(TicketIntake).where(TicketIntake.agent_id == agent_id,
+            owner = TicketIntake.agent_id == agent_id if agent_id is not None else TicketIntake.agent_id.is_(None)
+            row = s.scalars(select(TicketIntake).where(owner, TicketIntake.source == source,
                                                        TicketIntake.idempotency_key == key)).first()
             if row is None:
                 return None
@@ -99,6 +123,7 @@ class Intake:
             category=t.get("category"),
             tags=list(t.get("tags", [])),
             created_by=Actor(**request["created_by"]),
+            **_extra_fields(request.get("extra") or {}),
         ))
         await run_in_threadpool(self._mark_started, number)
 
@@ -132,3 +157,19 @@ class Intake:
             except Exception:  # keep sweeping: the next round may find Temporal or the DB back
                 log.exception("intake sweep failed")
             await asyncio.sleep(every)
+
+
+def _extra_fields(extra: dict[str, Any]) -> dict[str, Any]:
+    """The TicketInput fields a channel added (see `Within`)."""
+    out: dict[str, Any] = {}
+    if extra.get("message_id"):
+        out["message_id"] = extra["message_id"]
+    if extra.get("attachments"):
+        out["attachments"] = [decode_dataclass(AttachmentRef, a, "attachments") for a in extra["attachments"]]
+    if extra.get("alert"):
+        out["alert"] = decode_dataclass(AlertSource, extra["alert"], "alert")
+    if extra.get("alerts"):
+        out["alerts"] = [decode_dataclass(AlertInstance, a, "alerts") for a in extra["alerts"]]
+    if extra.get("parent"):
+        out["parent"] = int(extra["parent"])
+    return out

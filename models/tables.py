@@ -15,6 +15,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -151,10 +152,15 @@ class TicketIntake(Base):
     __tablename__ = "ticket_intake"
     __table_args__ = (
         UniqueConstraint("agent_id", "idempotency_key", name="uq_intake_key"),
+        # Channels with their own request identity (an e-mail's Message-ID, an alert group)
+        # dedup on it whoever delivers the request.
+        Index("uq_intake_source_key", "source", "idempotency_key", unique=True,
+              sqlite_where=text("agent_id IS NULL"), postgresql_where=text("agent_id IS NULL")),
         {"sqlite_autoincrement": True},  # numbers are never reused, even after a rollback
     )
     number: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    agent_id: Mapped[int] = mapped_column(ForeignKey("agents.id"))
+    agent_id: Mapped[int | None] = mapped_column(ForeignKey("agents.id"))  # NULL: a channel, not a token
+    source: Mapped[str] = mapped_column(String(20), default="api", server_default="api")  # api | email | alertmanager | split
     idempotency_key: Mapped[str | None] = mapped_column(String(255))
     request_hash: Mapped[str] = mapped_column(String(64))
     request: Mapped[dict] = mapped_column(JSON)

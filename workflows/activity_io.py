@@ -19,6 +19,7 @@ class TriageInput:
     priority: str | None
     category: str | None
     tags: list[str]
+    labels: dict[str, str] = field(default_factory=dict)  # alert labels, for monitoring tickets
 
 
 @dataclass
@@ -26,7 +27,9 @@ class TriageResult:
     category: str | None
     priority: str
     tags: list[str]
-    rules: list[str]
+    rules: list[str]  # names of the rules that matched, in order
+    reasons: list[str] = field(default_factory=list)  # what each rule (or the VIP tier) changed
+    auto_resolve: bool | None = None  # a rule's say on resolving when the alert group resolves
 
 
 @dataclass
@@ -36,6 +39,9 @@ class RouteInput:
     tags: list[str]
     priority: str
     team: str | None = None  # set: pick an agent inside this team, no routing rules
+    # "<number>:<seq>" of the routing event about to be recorded: a retried activity
+    # returns the decision already made instead of choosing (and advancing round-robin) again.
+    decision_key: str = ""
 
 
 @dataclass
@@ -87,3 +93,18 @@ class NotifyResult:
     recorded: list[str]  # recipients newly notified by this call
     already: list[str]  # recipients notified before (a retry)
     unresolved: list[str]  # roles nobody fills (e.g. no assignee)
+
+
+@dataclass
+class DispatchInput:
+    """An agent may have capacity for queued tickets: `agent` freed one (resolved, closed,
+    handed over) or came online."""
+
+    agent: str
+    number: int  # the ticket that freed the capacity (not to be routed again)
+    reason: str
+
+
+@dataclass
+class DispatchResult:
+    numbers: list[int]  # queued tickets to route again, oldest and most urgent first

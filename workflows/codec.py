@@ -14,7 +14,7 @@ import typing
 from datetime import datetime
 from typing import Any, Literal
 
-from workflows.messages import AGENT_ACTIONS, Actor, CustomerReply
+from workflows.messages import AGENT_ACTIONS, AlertNotice, CustomerReply
 
 
 class ActionDecodeError(ValueError):
@@ -37,6 +37,12 @@ def decode_customer_reply(raw: Any) -> CustomerReply:
     if not isinstance(raw, dict):
         raise ActionDecodeError("customer reply: expected a JSON object")
     return decode_dataclass(CustomerReply, {"kind": "customer_reply", **raw}, path="")
+
+
+def decode_alert_notice(raw: Any) -> AlertNotice:
+    if not isinstance(raw, dict):
+        raise ActionDecodeError("alert notice: expected a JSON object")
+    return decode_dataclass(AlertNotice, {"kind": "alert", **raw}, path="")
 
 
 def decode_dataclass(cls: type, raw: Any, path: str) -> Any:
@@ -74,6 +80,10 @@ def _decode_value(hint: Any, value: Any, where: str) -> Any:
         if value not in args:
             raise ActionDecodeError(f"{where}: {value!r} is not one of {list(args)}")
         return value
+    if origin is dict:
+        if not isinstance(value, dict):
+            raise ActionDecodeError(f"{where}: expected an object")
+        return {_decode_value(args[0], k, where): _decode_value(args[1], v, f"{where}.{k}") for k, v in value.items()}
     if origin is list:
         if not isinstance(value, list):
             raise ActionDecodeError(f"{where}: expected a list")
@@ -81,6 +91,10 @@ def _decode_value(hint: Any, value: Any, where: str) -> Any:
     if hint is str:
         if not isinstance(value, str):
             raise ActionDecodeError(f"{where}: expected a string")
+        return value
+    if hint is bool:
+        if not isinstance(value, bool):
+            raise ActionDecodeError(f"{where}: expected true or false")
         return value
     if hint is int:
         if not isinstance(value, int) or isinstance(value, bool):
@@ -91,8 +105,8 @@ def _decode_value(hint: Any, value: Any, where: str) -> Any:
             return datetime.fromisoformat(value)
         except (TypeError, ValueError) as err:
             raise ActionDecodeError(f"{where}: expected an ISO 8601 date-time") from err
-    if hint is Actor:
-        return decode_dataclass(Actor, value, where)
+    if dataclasses.is_dataclass(hint):
+        return decode_dataclass(hint, value, where)
     raise ActionDecodeError(f"{where}: unsupported type {hint!r}")
 
 

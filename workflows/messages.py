@@ -39,11 +39,15 @@ ROUTE_ACTIVITY = "route_ticket"
 PROJECT_ACTIVITY = "project_ticket"
 SLA_POLICY_ACTIVITY = "load_sla_policy"
 NOTIFY_ACTIVITY = "notify"
+# Finds tickets waiting in a team queue that an agent who just freed capacity can take.
+DISPATCH_ACTIVITY = "dispatch_queue"
 
 # Update and signal names an operator can use with `temporal workflow update/signal`.
 ACT_UPDATE = "act"
 ACT_SIGNAL = "action"
 CUSTOMER_REPLY_SIGNAL = "customer_reply"
+ALERT_SIGNAL = "alert"  # an Alertmanager notification for the ticket's alert group
+ROUTE_SIGNAL = "route"  # route again: an agent came online or freed capacity
 VIEW_QUERY = "view"
 
 MAX_BODY_CHARS = 20_000
@@ -68,6 +72,40 @@ class Actor:
 SYSTEM = Actor(kind="system", id="servicedesk", name="Service desk")
 
 
+@dataclass(frozen=True)
+class AttachmentRef:
+    """A file stored with the ticket (the bytes live in the read model's `attachments` table)."""
+
+    id: int
+    filename: str
+    content_type: str
+    size: int
+
+
+@dataclass(frozen=True)
+class AlertInstance:
+    """One alert of an Alertmanager group, as the webhook sends it."""
+
+    fingerprint: str
+    status: Literal["firing", "resolved"]
+    starts_at: str  # ISO 8601, as Alertmanager gives it
+    ends_at: str | None = None
+    labels: dict[str, str] = field(default_factory=dict)
+    annotations: dict[str, str] = field(default_factory=dict)
+    generator_url: str = ""
+
+
+@dataclass(frozen=True)
+class AlertSource:
+    """Where an alert ticket came from: the group it stands for, and what to do when the
+    whole group resolves (from the alert policy: triage rules may override it)."""
+
+    group_key: str
+    receiver: str = ""
+    external_url: str = ""
+    auto_resolve: bool = True
+
+
 @dataclass
 class TicketInput:
     number: int
@@ -80,6 +118,11 @@ class TicketInput:
     category: str | None = None
     tags: list[str] = field(default_factory=list)
     created_by: Actor = SYSTEM
+    attachments: list[AttachmentRef] = field(default_factory=list)
+    message_id: str | None = None  # the e-mail that opened it, so a retried delivery is no new ticket
+    alert: AlertSource | None = None  # for tickets opened by a monitoring alert group
+    alerts: list[AlertInstance] = field(default_factory=list)  # the group's alerts when it opened
+    parent: int | None = None  # set for a sub-ticket split from another ticket
     # Set only when the workflow continues as new: the state it carries over, and the ids
     # of the updates already applied (Temporal dedups update ids only within one run).
     carried: TicketState | None = None
@@ -194,7 +237,35 @@ class CustomerReply:
     body: str
     channel: Channel = "email"
     recorded_by: str | None = None  # the agent or integration that passed the message on
+    message_id: str | None = None  # an e-mail's Message-ID: the same mail delivered twice counts once
+    attachments: list[AttachmentRef] = field(default_factory=list)
     kind: Literal["customer_reply"] = "customer_reply"
+
+
+@dataclass(frozen=True)
+class AlertNotice:
+    """One Alertmanager notification for the ticket's group (the `alert` signal). The
+    workflow compares it with the alerts it knows: new or re-started firing alerts and
+    newly resolved ones become events; a repeat of what it knows changes nothing."""
+
+    actor: Actor
+    status: Literal["firing", "resolved"]
+    alerts: list[AlertInstance]
+    kind: Literal["alert"] = "alert"
+
+
+@dataclass(frozen=True)
+class AlertsFired:
+    actor: Actor
+    alerts: list[AlertInstance]
+    kind: Literal["alert_fired"] = "alert_fired"
+
+
+@dataclass(frozen=True)
+class AlertsResolved:
+    actor: Actor
+    alerts: list[AlertInstance]
+    kind: Literal["alert_resolved"] = "alert_resolved"
 
 
 @dataclass(frozen=True)
@@ -271,6 +342,8 @@ class ConversationEntry:
     author: Actor
     visibility: Literal["public", "internal"]
     body: str
+    attachments: list[AttachmentRef] = field(default_factory=list)
+    channel: str | None = None  # how a customer's message arrived (email, phone, chat, ...)
 
 
 @dataclass
