@@ -22,7 +22,10 @@ from api.errors import ApiError
 from workflows.messages import (
     ACT_SIGNAL,
     ACT_UPDATE,
+    ALERT_SIGNAL,
     CUSTOMER_REPLY_SIGNAL,
+    ROUTE_SIGNAL,
+    AlertNotice,
     VIEW_QUERY,
     CustomerReply,
     TicketInput,
@@ -86,6 +89,16 @@ class TicketGateway:
         payload = dataclasses.asdict(reply)
         payload.pop("kind")
         await self._signal(number, CUSTOMER_REPLY_SIGNAL, payload)
+
+    async def alert(self, number: int, notice: AlertNotice) -> None:
+        """Deliver an Alertmanager notification to the ticket of its alert group."""
+        payload = dataclasses.asdict(notice)
+        payload.pop("kind")
+        await self._signal(number, ALERT_SIGNAL, payload)
+
+    async def route(self, number: int, reason: str) -> None:
+        """Ask a ticket waiting in its team queue to look for an agent again."""
+        await self._signal(number, ROUTE_SIGNAL, {"reason": reason})
 
     async def _signal(self, number: int, name: str, payload: dict[str, Any]) -> None:
         try:

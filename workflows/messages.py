@@ -83,6 +83,15 @@ class AttachmentRef:
 
 
 @dataclass(frozen=True)
+class RefusedAttachment:
+    """An attachment that arrived but was not kept (too large, a forbidden type): the
+    ticket says so, so an agent can ask for it another way."""
+
+    filename: str
+    reason: str
+
+
+@dataclass(frozen=True)
 class AlertInstance:
     """One alert of an Alertmanager group, as the webhook sends it."""
 
@@ -119,6 +128,7 @@ class TicketInput:
     tags: list[str] = field(default_factory=list)
     created_by: Actor = SYSTEM
     attachments: list[AttachmentRef] = field(default_factory=list)
+    refused_attachments: list[RefusedAttachment] = field(default_factory=list)
     message_id: str | None = None  # the e-mail that opened it, so a retried delivery is no new ticket
     alert: AlertSource | None = None  # for tickets opened by a monitoring alert group
     alerts: list[AlertInstance] = field(default_factory=list)  # the group's alerts when it opened
@@ -148,6 +158,7 @@ class Reply:
 
     actor: Actor
     body: str
+    attachments: list[AttachmentRef] = field(default_factory=list)  # uploaded to the ticket first
     kind: Literal["reply"] = "reply"
 
 
@@ -157,6 +168,7 @@ class Note:
 
     actor: Actor
     body: str
+    attachments: list[AttachmentRef] = field(default_factory=list)
     kind: Literal["note"] = "note"
 
 
@@ -239,6 +251,7 @@ class CustomerReply:
     recorded_by: str | None = None  # the agent or integration that passed the message on
     message_id: str | None = None  # an e-mail's Message-ID: the same mail delivered twice counts once
     attachments: list[AttachmentRef] = field(default_factory=list)
+    refused_attachments: list[RefusedAttachment] = field(default_factory=list)
     kind: Literal["customer_reply"] = "customer_reply"
 
 
