@@ -10,17 +10,11 @@ from sqlalchemy.orm import Session, sessionmaker
 from temporalio import activity
 
 from activities.calendars import build_calendar
-from models.tables import BusinessCalendar, Customer, SlaPolicy
+from models.customers import customer_tier
+from models.tables import BusinessCalendar, SlaPolicy
 from workflows.activity_io import SlaPolicyInput, SlaPolicyResult
 from workflows.messages import SLA_POLICY_ACTIVITY
 from workflows.sla_types import EscalationLevel, SlaPolicyData, SlaWarning
-
-
-def customer_tier(s: Session, email: str) -> str | None:
-    email = email.lower()
-    domain = "@" + email.rsplit("@", 1)[-1]
-    rows = {c.email: c.tier for c in s.scalars(select(Customer).where(Customer.email.in_([email, domain])))}
-    return rows.get(email) or rows.get(domain)
 
 
 def choose_policy(policies: list[SlaPolicy], priority: str, category: str | None, tier: str | None) -> SlaPolicy | None:
