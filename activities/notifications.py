@@ -9,7 +9,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from temporalio import activity
 
 from models.db import dialect_insert
-from models.tables import Agent, Notification, Team
+from models.routing import team_member_emails
+from models.tables import Notification, Team
 from workflows.activity_io import NotifyInput, NotifyResult
 from workflows.messages import NOTIFY_ACTIVITY
 
@@ -29,7 +30,7 @@ def resolve_recipients(s: Session, inp: NotifyInput) -> tuple[list[str], list[st
         elif who == "manager":
             emails = [team.manager_email] if team and team.manager_email else []
         elif who == "team":
-            emails = list(s.scalars(select(Agent.email).where(Agent.team_id == team.id, Agent.active))) if team else []
+            emails = team_member_emails(s, team.id) if team else []  # every member, not just home-team ones
         else:
             emails = []
         if not emails:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from models.tables import Agent, BusinessCalendar, Customer, RoutingRule, SlaPolicy, Team, TriageRule
+from models.tables import Agent, BusinessCalendar, Customer, RoutingRule, SlaPolicy, Team, TeamMember, TriageRule
 
 TEAMS = [
     # slug, name, default, lead, manager
@@ -68,7 +68,12 @@ def seed_demo(s: Session) -> None:
     known = set(s.scalars(select(Agent.email)))
     for email, name, role, team in AGENTS:
         if email not in known:
-            s.add(Agent(email=email, name=name, role=role, team_id=teams[team].id if team else None))
+            agent = Agent(email=email, name=name, role=role, team_id=teams[team].id if team else None,
+                          availability="online")
+            s.add(agent)
+            if team:  # the home team is also where the agent works the queue
+                s.flush()
+                s.add(TeamMember(team_id=teams[team].id, agent_id=agent.id))
     calendars = {c.name: c for c in s.scalars(select(BusinessCalendar))}
     for name, zone, weekly, holidays in CALENDARS:
         if name not in calendars:

@@ -41,6 +41,20 @@ class Team(Base):
     # Who SLA escalations reach when a level says "team_lead" or "manager".
     lead_email: Mapped[str | None] = mapped_column(String(320))
     manager_email: Mapped[str | None] = mapped_column(String(320))
+    # Routing inside the team: skills its tickets may need, how it picks an agent, and (for
+    # round-robin) the id of the agent who got its last ticket.
+    skills: Mapped[list[str]] = mapped_column(JSON, default=list, server_default=text("'[]'"))
+    routing_mode: Mapped[str] = mapped_column(String(20), default="least_loaded", server_default="least_loaded")
+    rr_cursor: Mapped[int | None] = mapped_column(Integer)
+
+
+class TeamMember(Base):
+    """Who works a team's queue. An agent may be in several teams; `agents.team_id` stays as
+    the agent's home team (shown in the directory) and is always one of them."""
+
+    __tablename__ = "team_members"
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"), primary_key=True)
+    agent_id: Mapped[int] = mapped_column(ForeignKey("agents.id", ondelete="CASCADE"), primary_key=True, index=True)
 
 
 class Agent(Base):
@@ -53,6 +67,8 @@ class Agent(Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     # Routing gives an agent no more than this many open tickets.
     capacity: Mapped[int] = mapped_column(Integer, default=20)
+    skills: Mapped[list[str]] = mapped_column(JSON, default=list, server_default=text("'[]'"))
+    availability: Mapped[str] = mapped_column(String(10), default="online", server_default="online")  # online | away | offline
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
@@ -140,6 +156,24 @@ class RoutingRule(Base):
     category: Mapped[str | None] = mapped_column(String(100))
     tag: Mapped[str | None] = mapped_column(String(40))
     team_id: Mapped[int] = mapped_column(ForeignKey("teams.id"))
+    # Skills a ticket matching this rule needs; a skill-match team gives it to an agent with all of them.
+    skills: Mapped[list[str]] = mapped_column(JSON, default=list, server_default=text("'[]'"))
+
+
+class RoutingDecision(Base):
+    """Every routing decision, keyed by "<number>:<seq>" of the `routed` event it becomes: a
+    retried activity finds it here instead of deciding again. Recent decisions also count in
+    an agent's load until the read model shows the ticket as theirs."""
+
+    __tablename__ = "routing_decisions"
+    decision_key: Mapped[str] = mapped_column(String(80), primary_key=True)
+    number: Mapped[int] = mapped_column(Integer, index=True)
+    seq: Mapped[int | None] = mapped_column(Integer)  # of the routed event, when the key names it
+    team: Mapped[str | None] = mapped_column(String(64))
+    assignee: Mapped[str | None] = mapped_column(String(320), index=True)
+    mode: Mapped[str | None] = mapped_column(String(20))
+    reason: Mapped[str] = mapped_column(Text)
+    decided_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
 
 
 # --- intake ledger ---------------------------------------------------------------------

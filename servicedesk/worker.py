@@ -31,7 +31,7 @@ def build_worker(client: Client, sessions: sessionmaker[Session], task_queue: st
         client,
         task_queue=task_queue,
         workflows=[TicketWorkflow],
-        activities=[triage.triage_ticket, routing.route_ticket, projection.project_ticket,
+        activities=[triage.triage_ticket, routing.route_ticket, routing.dispatch_queue, projection.project_ticket,
                     policies.load_sla_policy, notifications.notify],
         # Activities use synchronous SQLAlchemy sessions, so they run on threads.
         activity_executor=ThreadPoolExecutor(max_workers=ACTIVITY_THREADS),
