@@ -55,6 +55,9 @@ TRIAGE_RULES = [
     ("Network words", r"\b(vpn|wi-?fi|network|dns|firewall)\b", "network", None, []),
     ("Billing words", r"\b(invoice|billing|refund|payment)\b", "billing", None, []),
 ]
+# A VIP requester raises priority: a rule, so admins see it, edit it or switch it off.
+VIP_RULE = {"name": "VIP requester", "position": 40, "requester_tier": "vip", "raise_priority": True,
+            "description": "Requesters whose customer tier is vip (by address or @domain) get one priority step up."}
 ROUTING_RULES = [("network", "network"), ("billing", "billing")]
 
 
@@ -95,6 +98,8 @@ def seed_demo(s: Session) -> None:
         if name not in known:
             s.add(TriageRule(name=name, position=(position + 1) * 10, pattern=pattern, set_category=category,
                              set_priority=priority, add_tags=tags))
+    if VIP_RULE["name"] not in known:
+        s.add(TriageRule(**VIP_RULE))
     if s.scalar(select(RoutingRule.id).limit(1)) is None:
         for position, (category, team) in enumerate(ROUTING_RULES):
             s.add(RoutingRule(position=(position + 1) * 10, category=category, team_id=teams[team].id))

@@ -131,20 +131,33 @@ class SlaPolicy(Base):
 
 
 class TriageRule(Base):
-    """When `pattern` (a case-insensitive regex) matches the subject or description, and the
-    optional channel / requester domain match, set the category, raise the priority, add tags."""
+    """Applied at intake in `position` order. Every condition that is set must hold (an empty
+    condition set matches every ticket); the actions then set the category, raise the
+    priority, add tags, and say whether an alert ticket resolves with its alert group.
+    The engine is models/triage_admin.py `evaluate`."""
 
     __tablename__ = "triage_rules"
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200), unique=True)
+    description: Mapped[str] = mapped_column(Text, default="", server_default="")
     position: Mapped[int] = mapped_column(Integer, default=100)
     enabled: Mapped[bool] = mapped_column(Boolean, default=True)
-    pattern: Mapped[str | None] = mapped_column(String(500))
-    channel: Mapped[str | None] = mapped_column(String(20))
-    requester_domain: Mapped[str | None] = mapped_column(String(255))
+    # conditions
+    keywords: Mapped[list[str]] = mapped_column(JSON, default=list, server_default=text("'[]'"))  # any one: word or phrase
+    pattern: Mapped[str | None] = mapped_column(String(500))  # a case-insensitive regex
+    match_fields: Mapped[list[str]] = mapped_column(JSON, default=lambda: ["subject", "description"],
+                                                    server_default=text("""'["subject", "description"]'"""))
+    channels: Mapped[list[str]] = mapped_column(JSON, default=list, server_default=text("'[]'"))  # empty: any
+    requester_domain: Mapped[str | None] = mapped_column(String(255))  # and its subdomains
+    requester_tier: Mapped[str | None] = mapped_column(String(20))  # the customer tier, e.g. vip
+    alert_labels: Mapped[dict[str, str]] = mapped_column(JSON, default=dict, server_default=text("'{}'"))  # {label: regex}
+    # actions
     set_category: Mapped[str | None] = mapped_column(String(100))
-    set_priority: Mapped[str | None] = mapped_column(String(20))
+    set_priority: Mapped[str | None] = mapped_column(String(20))  # only ever raises
+    raise_priority: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")  # one step up
     add_tags: Mapped[list[str]] = mapped_column(JSON, default=list)
+    auto_resolve: Mapped[bool | None] = mapped_column(Boolean)  # alert tickets: resolve with the alert group
+    stop: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")  # no later rule after this one
 
 
 class RoutingRule(Base):

@@ -69,13 +69,20 @@ def test_triage_rules_from_the_database(database):
     kept = env.run(triage, _triage_input(subject="network outage", category="facilities", priority="critical"))
     assert (kept.category, kept.priority) == ("facilities", "critical")
 
+    # The seeded "VIP requester" rule: the customer tier (here @bigcorp.example) raises priority one step.
+    tier = env.run(triage, _triage_input(requester_email="ceo@bigcorp.example", priority="low"))
+    assert tier.priority == "normal" and tier.rules == ["VIP requester"]
+    assert "rule 'VIP requester' (requester tier vip): priority low -> normal" in tier.reasons
+
     with database.sessions.begin() as s:
         s.add(TriageRule(name="VIP domain", position=1, pattern=None, requester_domain="bigcorp.example",
                          set_priority="high", add_tags=["vip"]))
-        s.add(TriageRule(name="Phone calls", position=2, pattern=None, channel="phone", add_tags=["phoned"]))
+        s.add(TriageRule(name="Phone calls", position=2, pattern=None, channels=["phone"], add_tags=["phoned"]))
         s.add(TriageRule(name="Broken regex", position=3, pattern="([", add_tags=["never"]))
     vip = env.run(triage, _triage_input(requester_email="ceo@eu.bigcorp.example", channel="phone"))
     assert vip.priority == "high" and vip.tags == ["vip", "phoned"] and vip.rules == ["VIP domain", "Phone calls"]
+    # A regex that cannot run is skipped with a reason; triage goes on.
+    assert any(r.startswith("rule 'Broken regex' skipped") for r in vip.reasons)
 
 
 def test_routing_least_loaded_with_capacity_and_team_queue(database):
