@@ -107,7 +107,8 @@ def last_assigned(s: Session, emails: list[str]) -> dict[str, datetime]:
         return {}
     rows = s.execute(select(RoutingDecision.assignee, func.max(RoutingDecision.decided_at))
                      .where(RoutingDecision.assignee.in_(emails)).group_by(RoutingDecision.assignee))
-    return {email: at for email, at in rows}
+    # SQLite hands back naive datetimes; they were written in UTC.
+    return {email: at if at.tzinfo else at.replace(tzinfo=timezone.utc) for email, at in rows}
 
 
 def free_capacity(s: Session, agent: Agent, *, exclude: int | None = None) -> int:
@@ -133,6 +134,12 @@ def _queued(now: datetime):
 def team_queue(s: Session, slug: str, limit: int = 200) -> list[TicketRow]:
     """A team's waiting tickets, most urgent first, then oldest."""
     return list(s.scalars(_queued(_now()).where(TicketRow.team == slug).limit(limit)))
+
+
+def queued_counts(s: Session) -> dict[str, int]:
+    """How many tickets wait in each team's queue."""
+    sub = _queued(_now()).order_by(None).subquery()
+    return {team: n for team, n in s.execute(select(sub.c.team, func.count()).group_by(sub.c.team)) if team}
 
 
 def queue_for_agent(s: Session, email: str, *, exclude: int | None = None) -> list[int]:

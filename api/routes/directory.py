@@ -3,30 +3,29 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, status
-from sqlalchemy import select
 
 from api.deps import AdminDep, ReaderDep, SessionsDep
 from api.errors import ApiError
-from api.schemas import AgentOut, TeamOut, TokenCreate, TokenCreated
-from models import queries
-from models.tables import Agent, Team
+from api.schemas import TokenCreate, TokenCreated
+from api.schemas_routing import AgentRoutingOut, TeamRoutingOut
+from models import queries, routing_admin
 from models.tokens import issue_token
 
 router = APIRouter(tags=["organisation"])
 
 
-@router.get("/teams", response_model=list[TeamOut])
-def list_teams(me: ReaderDep, sessions: SessionsDep) -> list[TeamOut]:
+@router.get("/teams", response_model=list[TeamRoutingOut])
+def list_teams(me: ReaderDep, sessions: SessionsDep) -> list[TeamRoutingOut]:
+    """Teams with their skills, routing mode, members and how many tickets wait in their queue."""
     with sessions() as s:
-        return [TeamOut(slug=t.slug, name=t.name, is_default=t.is_default) for t in s.scalars(select(Team).order_by(Team.slug))]
+        return [TeamRoutingOut(**t) for t in routing_admin.list_teams(s)]
 
 
-@router.get("/agents", response_model=list[AgentOut])
-def list_agents(me: ReaderDep, sessions: SessionsDep) -> list[AgentOut]:
+@router.get("/agents", response_model=list[AgentRoutingOut])
+def list_agents(me: ReaderDep, sessions: SessionsDep) -> list[AgentRoutingOut]:
+    """Agents with their home team (`team`), all their teams, skills, availability, capacity and open load."""
     with sessions() as s:
-        rows = s.execute(select(Agent, Team.slug).outerjoin(Team, Team.id == Agent.team_id).order_by(Agent.email)).all()
-        return [AgentOut(email=a.email, name=a.name, role=a.role, team=slug, active=a.active, capacity=a.capacity)
-                for a, slug in rows]
+        return [AgentRoutingOut(**a) for a in routing_admin.list_agents(s)]
 
 
 @router.post("/admin/tokens", response_model=TokenCreated, status_code=status.HTTP_201_CREATED)
