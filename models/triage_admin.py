@@ -10,11 +10,13 @@ A rule whose regex fails at run time anyway is skipped with a reason; triage goe
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from models.sla_admin import ConfigError
@@ -117,6 +119,7 @@ class _Skip(Exception):
     """A rule that cannot be evaluated (a regex that fails at run time)."""
 
 
+@functools.lru_cache(maxsize=4096)
 def _keyword_regex(keyword: str) -> re.Pattern[str]:
     # A whole word or phrase: no word character just before or after; any run of blanks
     # between the words of a phrase.
@@ -124,11 +127,19 @@ def _keyword_regex(keyword: str) -> re.Pattern[str]:
     return re.compile(r"(?<!\w)" + r"\s+".join(words) + r"(?!\w)", re.IGNORECASE)
 
 
+@functools.lru_cache(maxsize=1024)
+def _checked(pattern: str, flags: int) -> re.Pattern[str]:
+    check_pattern(pattern, flags)
+    return re.compile(pattern, flags)
+
+
 def _compile(rule: TriageRule, pattern: str, flags: int, what: str) -> re.Pattern[str]:
+    # Rules written to the database by other means than the API are checked here too: a
+    # pattern that would not pass the API is skipped, never run.
     try:
-        return re.compile(pattern, flags)
-    except (re.error, TypeError, RecursionError) as err:
-        raise _Skip(f"rule {rule.name!r} skipped: its {what} {pattern!r} is not a valid regular expression ({err})") from None
+        return _checked(pattern, flags)
+    except (ValueError, TypeError, RecursionError) as err:
+        raise _Skip(f"rule {rule.name!r} skipped: its {what} {pattern!r} cannot run: {err}") from None
 
 
 def _domain_of(email: str) -> str:
@@ -210,12 +221,6 @@ def evaluate(rules: list[TriageRule], t: Ticket, tier: str | None = None) -> Ver
 
 def _apply(rule: TriageRule, v: Verdict) -> list[str]:
     changes: list[str] = []
-    if rule.set_category:
-        if v.category is None:
-            v.category = rule.set_category
-            changes.append(f"category {v.category}")
-        elif v.category != rule.set_category:
-            changes.append(f"category stays {v.category} (not {rule.set_category})")
     target = _rank(v.priority)
     if rule.set_priority:
         if rule.set_priority in PRIORITY_ORDER:
@@ -229,6 +234,12 @@ def _apply(rule: TriageRule, v: Verdict) -> list[str]:
         v.priority = PRIORITY_ORDER[target]
     elif rule.set_priority or rule.raise_priority:
         changes.append(f"priority stays {v.priority}")
+    if rule.set_category:
+        if v.category is None:
+            v.category = rule.set_category
+            changes.append(f"category {v.category}")
+        elif v.category != rule.set_category:
+            changes.append(f"category stays {v.category} (not {rule.set_category})")
     added = [tag for tag in dict.fromkeys(rule.add_tags or []) if tag not in v.tags]
     if added:
         v.tags += added
@@ -250,7 +261,10 @@ def enabled_rules(s: Session) -> list[TriageRule]:
 
 
 def rule_dict(r: TriageRule) -> dict:
-    return {"id": r.id} | {key: getattr(r, key) for key in FIELDS}
+    d = {"id": r.id} | {key: getattr(r, key) for key in FIELDS}
+    empty = {"keywords": [], "match_fields": list(MATCH_FIELDS), "channels": [], "add_tags": [], "alert_labels": {},
+             "description": "", "raise_priority": False, "stop": False}
+    return d | {key: value for key, value in empty.items() if d[key] is None}
 
 
 def list_rules(s: Session) -> list[dict]:
@@ -276,7 +290,10 @@ def save_rule(s: Session, data: dict, *, rule_id: int | None = None) -> dict:
         raise ConfigError("TriageRuleExists", "name", f"a triage rule named {data['name']!r} exists (id {clash})")
     for key in FIELDS:
         setattr(row, key, data[key])
-    s.flush()
+    try:
+        s.flush()
+    except IntegrityError:  # the same name, saved at the same moment by someone else
+        raise ConfigError("TriageRuleExists", "name", f"a triage rule named {data['name']!r} exists") from None
     return rule_dict(row)
 
 
