@@ -41,6 +41,8 @@ def ticket_values(snap: TicketSnapshot) -> dict:
         "resolved_at": snap.resolved_at,
         "closed_at": snap.closed_at,
         "last_seq": snap.last_seq,
+        "parent": snap.parent,
+        "merged_into": snap.merged_into,
     }
 
 

@@ -75,6 +75,26 @@ class Intake:
             await self._start(res.number, res.request)
         return res
 
+    async def reserve_children(self, parent: int, key: str | None, tickets: list[dict[str, Any]],
+                               created_by: Actor) -> list[int]:
+        """Numbers for the sub-tickets of a split. The parent's workflow starts them (as child
+        workflows), so they are ledgered as started: the sweeper leaves them alone. With a key,
+        a retried split gets the same numbers."""
+        return await run_in_threadpool(self._reserve_children, parent, key, tickets, created_by)
+
+    def _reserve_children(self, parent: int, key: str | None, tickets: list[dict[str, Any]],
+                          created_by: Actor) -> list[int]:
+        numbers = []
+        for i, ticket in enumerate(tickets):
+            request = {"ticket": ticket, "created_by": asdict(created_by), "extra": {"parent": parent}}
+            digest = hashlib.sha256(json.dumps(ticket, sort_keys=True).encode()).hexdigest()
+            res = self._reserve(None, f"{parent}:{key}:{i}" if key else None, request, digest, source="split")
+            numbers.append(res.number)
+        with self._sessions.begin() as s:
+            s.execute(update(TicketIntake).where(TicketIntake.number.in_(numbers), TicketIntake.started_at.is_(None))
+                      .values(started_at=datetime.now(timezone.utc)))
+        return numbers
+
     def _reserve(self, agent_id: int | None, key: str | None, request: dict, digest: str,
                  source: str = "api", within: Within | None = None) -> Reservation:
         if key is not None:

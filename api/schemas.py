@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import datetime, timezone
 from typing import Annotated, Any, Literal
 
@@ -53,144 +54,6 @@ class TicketCreated(BaseModel):
     url: str = Field(examples=["/tickets/42"])
 
 
-# --- actions: one body per kind, tagged by `kind` --------------------------------------
-
-
-class _ActionIn(Strict):
-    """An agent action's body; each subclass's `to_action(actor)` builds the workflow message."""
-
-
-class AssignIn(_ActionIn):
-    """Assign to an agent (by e-mail) and/or move to a team (by slug)."""
-
-    kind: Literal["assign"]
-    assignee: Email | None = None
-    team: Slug | None = None
-
-    def to_action(self, actor: m.Actor) -> m.Assign:
-        return m.Assign(actor=actor, assignee=self.assignee, team=self.team)
-
-
-class ReplyIn(_ActionIn):
-    """A public reply: the customer sees it."""
-
-    kind: Literal["reply"]
-    body: Body
-
-    def to_action(self, actor: m.Actor) -> m.Reply:
-        return m.Reply(actor=actor, body=self.body)
-
-
-class NoteIn(_ActionIn):
-    """An internal note: agents only."""
-
-    kind: Literal["note"]
-    body: Body
-
-    def to_action(self, actor: m.Actor) -> m.Note:
-        return m.Note(actor=actor, body=self.body)
-
-
-class SetPriorityIn(_ActionIn):
-    kind: Literal["set_priority"]
-    priority: m.Priority
-
-    def to_action(self, actor: m.Actor) -> m.SetPriority:
-        return m.SetPriority(actor=actor, priority=self.priority)
-
-
-class SetCategoryIn(_ActionIn):
-    kind: Literal["set_category"]
-    category: Category | None
-
-    def to_action(self, actor: m.Actor) -> m.SetCategory:
-        return m.SetCategory(actor=actor, category=self.category)
-
-
-class SetTagsIn(_ActionIn):
-    kind: Literal["set_tags"]
-    add: Annotated[list[Tag], Field(max_length=m.MAX_TAGS)] = []
-    remove: Annotated[list[Tag], Field(max_length=m.MAX_TAGS)] = []
-
-    def to_action(self, actor: m.Actor) -> m.SetTags:
-        return m.SetTags(actor=actor, add=list(self.add), remove=list(self.remove))
-
-
-class PendIn(_ActionIn):
-    """Waiting on the customer."""
-
-    kind: Literal["pend"]
-    reason: Reason = ""
-
-    def to_action(self, actor: m.Actor) -> m.Pend:
-        return m.Pend(actor=actor, reason=self.reason)
-
-
-class HoldIn(_ActionIn):
-    """Waiting on a third party."""
-
-    kind: Literal["hold"]
-    reason: Reason = ""
-
-    def to_action(self, actor: m.Actor) -> m.Hold:
-        return m.Hold(actor=actor, reason=self.reason)
-
-
-class ResumeIn(_ActionIn):
-    """Back to open from pending or on hold."""
-
-    kind: Literal["resume"]
-
-    def to_action(self, actor: m.Actor) -> m.Resume:
-        return m.Resume(actor=actor)
-
-
-class ResolveIn(_ActionIn):
-    kind: Literal["resolve"]
-    resolution: Body
-
-    def to_action(self, actor: m.Actor) -> m.Resolve:
-        return m.Resolve(actor=actor, resolution=self.resolution)
-
-
-class ReopenIn(_ActionIn):
-    kind: Literal["reopen"]
-    reason: Reason = ""
-
-    def to_action(self, actor: m.Actor) -> m.Reopen:
-        return m.Reopen(actor=actor, reason=self.reason)
-
-
-class CloseIn(_ActionIn):
-    kind: Literal["close"]
-
-    def to_action(self, actor: m.Actor) -> m.Close:
-        return m.Close(actor=actor)
-
-
-ACTION_BODIES = (AssignIn, ReplyIn, NoteIn, SetPriorityIn, SetCategoryIn, SetTagsIn, PendIn, HoldIn,
-                 ResumeIn, ResolveIn, ReopenIn, CloseIn)
-ActionIn = Annotated[
-    AssignIn | ReplyIn | NoteIn | SetPriorityIn | SetCategoryIn | SetTagsIn | PendIn | HoldIn | ResumeIn
-    | ResolveIn | ReopenIn | CloseIn,
-    Field(discriminator="kind"),
-]
-ACTION_EXAMPLES = {
-    "assign": {"summary": "Assign to an agent", "value": {"kind": "assign", "assignee": "sam@demo.example"}},
-    "reply": {"summary": "Public reply", "value": {"kind": "reply", "body": "We are looking into it."}},
-    "note": {"summary": "Internal note", "value": {"kind": "note", "body": "Probably the new firewall rule."}},
-    "set_priority": {"summary": "Change priority", "value": {"kind": "set_priority", "priority": "critical"}},
-    "set_category": {"summary": "Change category", "value": {"kind": "set_category", "category": "network"}},
-    "set_tags": {"summary": "Add and remove tags", "value": {"kind": "set_tags", "add": ["vpn"], "remove": ["new"]}},
-    "pend": {"summary": "Wait on the customer", "value": {"kind": "pend", "reason": "Asked for logs"}},
-    "hold": {"summary": "Put on hold", "value": {"kind": "hold", "reason": "Waiting on the ISP"}},
-    "resume": {"summary": "Back to open", "value": {"kind": "resume"}},
-    "resolve": {"summary": "Resolve", "value": {"kind": "resolve", "resolution": "Firewall rule reverted."}},
-    "reopen": {"summary": "Reopen", "value": {"kind": "reopen", "reason": "It happened again"}},
-    "close": {"summary": "Close a resolved ticket", "value": {"kind": "close"}},
-}
-
-
 class CustomerReplyIn(Strict):
     """A message from the requester, recorded by an integration or an agent."""
 
@@ -215,12 +78,56 @@ class ActorOut(BaseModel):
     name: str = ""
 
 
+class AttachmentRefOut(BaseModel):
+    id: int
+    filename: str
+    content_type: str
+    size: int
+    url: str = Field(description="Download it here")
+
+    @classmethod
+    def from_ref(cls, number: int, ref: Any) -> AttachmentRefOut:
+        return cls(id=ref.id, filename=ref.filename, content_type=ref.content_type, size=ref.size,
+                   url=f"/tickets/{number}/attachments/{ref.id}")
+
+
+class RefusedAttachmentOut(BaseModel):
+    filename: str
+    reason: str
+
+
 class ConversationEntryOut(BaseModel):
     seq: int
     at: datetime
     author: ActorOut
     visibility: Literal["public", "internal"]
     body: str
+    channel: str | None = None
+    attachments: list[AttachmentRefOut] = []
+
+
+class AlertOut(BaseModel):
+    fingerprint: str
+    status: Literal["firing", "resolved"]
+    starts_at: str
+    ends_at: str | None
+    labels: dict[str, str]
+    annotations: dict[str, str]
+    generator_url: str
+
+
+class AlertGroupOut(BaseModel):
+    group_key: str
+    receiver: str
+    external_url: str
+    auto_resolve: bool = Field(description="Resolve the ticket when every alert of the group resolves")
+    alerts: list[AlertOut]
+
+
+class ChildOut(BaseModel):
+    number: int
+    subject: str
+    status: str
 
 
 class ClockOut(BaseModel):
@@ -261,6 +168,8 @@ class TicketSummary(BaseModel):
     closed_at: datetime | None
     resolution: str | None
     last_seq: int
+    parent: int | None = Field(default=None, description="The ticket this one was split from")
+    merged_into: int | None = Field(default=None, description="Closed as a duplicate of this ticket")
 
     @classmethod
     def from_row(cls, row: Any) -> TicketSummary:
@@ -274,19 +183,37 @@ class TicketOut(TicketSummary):
     description: str
     conversation: list[ConversationEntryOut]
     sla: list[ClockOut] = Field(default=[], description="Each SLA clock: target, due, remaining, paused, breached")
+    attachments: list[AttachmentRefOut] = Field(default=[], description="Files that came with the request")
+    refused_attachments: list[RefusedAttachmentOut] = Field(default=[], description="Files that came and were not kept")
+    alert_group: AlertGroupOut | None = Field(default=None, description="For a ticket opened by monitoring alerts")
+    children: list[ChildOut] = Field(default=[], description="Sub-tickets split from this one, with their status")
+    merged_from: list[int] = Field(default=[], description="Duplicates merged into this ticket")
     # False when the workflow's history is gone (past retention) and this comes from the read model.
     live: bool = True
 
     @classmethod
     def from_view(cls, view: m.TicketView) -> TicketOut:
         base = TicketSummary.from_row(view.ticket).model_dump()
+        n = view.ticket.number
         conversation = [
             ConversationEntryOut(seq=e.seq, at=e.at, author=ActorOut(kind=e.author.kind, id=e.author.id, name=e.author.name),
-                                 visibility=e.visibility, body=e.body)
+                                 visibility=e.visibility, body=e.body, channel=e.channel,
+                                 attachments=[AttachmentRefOut.from_ref(n, a) for a in e.attachments])
             for e in view.conversation
         ]
+        group = None
+        if view.alert is not None:
+            group = AlertGroupOut(group_key=view.alert.group_key, receiver=view.alert.receiver,
+                                  external_url=view.alert.external_url, auto_resolve=view.alert.auto_resolve,
+                                  alerts=[AlertOut(**dataclasses.asdict(a)) for a in view.alerts])
         return cls(**base, description=view.description, conversation=conversation,
-                   sla=[ClockOut.from_view(c) for c in view.sla])
+                   sla=[ClockOut.from_view(c) for c in view.sla],
+                   attachments=[AttachmentRefOut.from_ref(n, a) for a in view.attachments],
+                   refused_attachments=[RefusedAttachmentOut(filename=a.filename, reason=a.reason)
+                                        for a in view.refused_attachments],
+                   alert_group=group, children=[ChildOut(number=c.number, subject=c.subject, status=c.status)
+                                                for c in view.children],
+                   merged_from=list(view.merged_from))
 
 
 class TicketPage(BaseModel):

@@ -242,6 +242,8 @@ class TicketRow(Base):
     resolved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     last_seq: Mapped[int] = mapped_column(Integer)
+    parent: Mapped[int | None] = mapped_column(Integer, index=True)  # split from this ticket
+    merged_into: Mapped[int | None] = mapped_column(Integer)  # closed as its duplicate
 
 
 class TicketEventRow(Base):

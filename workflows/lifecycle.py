@@ -9,23 +9,30 @@ raises `ActionRejected` for an action the current state forbids. The workflow ca
 from __future__ import annotations
 
 import copy
+import dataclasses
+import re
 from datetime import datetime
 from typing import Any
 
-from workflows import sla
+from workflows import alerts, relations, sla
 
 from workflows.messages import (
     MAX_BODY_CHARS,
     MAX_TAG_CHARS,
     MAX_TAGS,
     PRIORITIES,
+    MAX_SUB_TICKETS,
     Action,
-    Actor,
+    AlertsFired,
+    AlertsResolved,
     Assign,
+    ChildStatusChanged,
     Close,
     ConversationEntry,
     CustomerReply,
     Hold,
+    Merge,
+    MergedFrom,
     Note,
     Pend,
     Reopen,
@@ -38,6 +45,7 @@ from workflows.messages import (
     SetTags,
     SlaMilestoneReached,
     SlaPolicyLoaded,
+    Split,
     TicketEvent,
     TicketInput,
     TicketState,
@@ -69,7 +77,15 @@ TRANSITIONS: dict[str, dict[str, str | None]] = {
     "routed": {s: None for s in NOT_CLOSED},
     "sla_policy": {s: None for s in NOT_CLOSED},
     "sla_milestone": {s: None for s in NOT_CLOSED},
+    "split": {s: None for s in ACTIVE} | {"new": "open"},
+    "merge": {s: "closed" for s in NOT_CLOSED},
+    # An alert firing again wakes a resolved ticket, like a customer writing back.
+    "alert_fired": {s: None for s in ACTIVE} | {"resolved": "open"},
+    "alert_resolved": {s: None for s in NOT_CLOSED},
+    "child_status": {s: None for s in NOT_CLOSED},
+    "merged_from": {s: None for s in NOT_CLOSED},
 }
+MAX_MESSAGE_IDS_KEPT = 500
 
 
 class ActionRejected(Exception):
@@ -101,6 +117,12 @@ def new_ticket(inp: TicketInput, now: datetime) -> tuple[TicketState, list[Ticke
         created_by=inp.created_by,
         last_seq=1,
         sla=sla.new_sla(now),
+        attachments=list(inp.attachments),
+        refused_attachments=list(inp.refused_attachments),
+        inbound_message_ids=[inp.message_id] if inp.message_id else [],
+        alert=inp.alert,
+        alerts=alerts.merge([], inp.alerts),
+        parent=inp.parent,
     )
     event = TicketEvent(
         number=inp.number,
@@ -109,10 +131,26 @@ def new_ticket(inp: TicketInput, now: datetime) -> tuple[TicketState, list[Ticke
         at=now,
         actor=inp.created_by,
         data={"channel": inp.channel, "subject": inp.subject, "priority": state.priority,
-              "category": state.category, "tags": list(state.tags)},
+              "category": state.category, "tags": list(state.tags)} | _created_extras(inp),
         status_to="new",
     )
     return state, [event]
+
+
+def _created_extras(inp: TicketInput) -> dict[str, Any]:
+    extras: dict[str, Any] = {}
+    if inp.attachments:
+        extras["attachments"] = [{"id": a.id, "filename": a.filename, "size": a.size} for a in inp.attachments]
+    if inp.refused_attachments:
+        extras["refused_attachments"] = [{"filename": a.filename, "reason": a.reason} for a in inp.refused_attachments]
+    if inp.message_id:
+        extras["message_id"] = inp.message_id
+    if inp.alert:
+        extras["alert_group"] = inp.alert.group_key
+        extras["alerts"] = alerts.describe(inp.alerts)
+    if inp.parent:
+        extras["parent"] = inp.parent
+    return extras
 
 
 def check(state: TicketState, action: Action) -> None:
@@ -132,10 +170,15 @@ def check(state: TicketState, action: Action) -> None:
 
 
 def _check_fields(state: TicketState, action: Action) -> None:
+    if isinstance(action, CustomerReply) and action.message_id and action.message_id in state.inbound_message_ids:
+        raise ActionRejected("DuplicateMessage", f"message {action.message_id} is already on ticket {state.number}")
     if isinstance(action, (Reply, Note, CustomerReply)):
         _require_text("body", action.body, MAX_BODY_CHARS)
     elif isinstance(action, Resolve):
         _require_text("resolution", action.resolution, MAX_BODY_CHARS)
+        if children := relations.open_children(state):
+            raise ActionRejected("ChildrenOpen", f"ticket {state.number} has open sub-tickets "
+                                 f"{', '.join(f'#{n}' for n in children)}: resolve them first")
     elif isinstance(action, (Pend, Hold, Reopen)):
         if len(action.reason) > MAX_BODY_CHARS:
             raise ActionRejected("InvalidAction", f"reason: longer than {MAX_BODY_CHARS} characters")
@@ -158,6 +201,29 @@ def _check_fields(state: TicketState, action: Action) -> None:
     elif isinstance(action, SetCategory):
         if action.category is not None and not action.category.strip():
             raise ActionRejected("InvalidAction", "category: must not be blank (use null to clear it)")
+    elif isinstance(action, Split):
+        _check_split(state, action)
+    elif isinstance(action, Merge):
+        if action.into == state.number:
+            raise ActionRejected("InvalidAction", "into: a ticket cannot be merged into itself")
+        if action.into in state.merged_from or action.into in [c.number for c in state.children]:
+            raise ActionRejected("InvalidAction", f"into: #{action.into} is linked to this ticket already")
+        if children := relations.open_children(state):
+            raise ActionRejected("ChildrenOpen", f"ticket {state.number} has open sub-tickets "
+                                 f"{', '.join(f'#{n}' for n in children)}: it cannot be merged")
+
+
+def _check_split(state: TicketState, action: Split) -> None:
+    if not action.children:
+        raise ActionRejected("InvalidAction", "children: give at least one sub-ticket")
+    if len(state.children) + len(action.children) > MAX_SUB_TICKETS:
+        raise ActionRejected("InvalidAction", f"children: a ticket has at most {MAX_SUB_TICKETS} sub-tickets")
+    for i, child in enumerate(action.children):
+        _require_text(f"children[{i}].subject", child.subject, MAX_BODY_CHARS)
+        if child.priority is not None and child.priority not in PRIORITIES:
+            raise ActionRejected("InvalidAction", f"children[{i}].priority: {child.priority!r} is not one of {list(PRIORITIES)}")
+        if child.number == state.number or child.number in [c.number for c in state.children]:
+            raise ActionRejected("InvalidAction", f"children[{i}].number: #{child.number} is taken")
 
 
 def _require_text(name: str, value: str, limit: int) -> None:
@@ -226,6 +292,8 @@ def apply(state: TicketState, action: Action, now: datetime) -> tuple[TicketStat
                 author=action.actor,
                 visibility="internal" if isinstance(action, Note) else "public",
                 body=action.body,
+                attachments=list(action.attachments),
+                channel=action.channel if isinstance(action, CustomerReply) else None,
             )
         )
     return new, [event]
@@ -242,11 +310,17 @@ def _mutate(new: TicketState, action: Action, now: datetime) -> dict[str, Any]:
     if isinstance(action, Reply):
         if new.first_response_at is None:
             new.first_response_at = now
-        return {"chars": len(action.body)}
-    if isinstance(action, (Note, CustomerReply)):
-        if isinstance(action, CustomerReply):
-            return {"chars": len(action.body), "channel": action.channel, "recorded_by": action.recorded_by}
-        return {"chars": len(action.body)}
+        return {"chars": len(action.body)} | _attachment_data(action.attachments)
+    if isinstance(action, Note):
+        return {"chars": len(action.body), "mentions": mentions(action.body)} | _attachment_data(action.attachments)
+    if isinstance(action, CustomerReply):
+        data = {"chars": len(action.body), "channel": action.channel, "recorded_by": action.recorded_by}
+        if action.message_id:
+            new.inbound_message_ids = [*new.inbound_message_ids, action.message_id][-MAX_MESSAGE_IDS_KEPT:]
+            data["message_id"] = action.message_id
+        if action.refused_attachments:
+            data["refused_attachments"] = [{"filename": a.filename, "reason": a.reason} for a in action.refused_attachments]
+        return data | _attachment_data(action.attachments)
     if isinstance(action, SetPriority):
         before, new.priority = new.priority, action.priority
         return {"from": before, "to": new.priority}
@@ -268,8 +342,23 @@ def _mutate(new: TicketState, action: Action, now: datetime) -> dict[str, Any]:
         new.category = action.category
         new.priority = action.priority
         new.tags = _capped_tags([*new.tags, *action.tags])
-        return {"category": new.category, "priority": new.priority, "tags": list(new.tags),
-                "rules": list(action.rules)}
+        if new.alert is not None and action.auto_resolve is not None:
+            new.alert = dataclasses.replace(new.alert, auto_resolve=action.auto_resolve)
+        data = {"category": new.category, "priority": new.priority, "tags": list(new.tags),
+                "rules": list(action.rules), "reasons": list(action.reasons)}
+        return data | ({"auto_resolve": new.alert.auto_resolve} if new.alert is not None else {})
+    if isinstance(action, (AlertsFired, AlertsResolved)):
+        new.alerts = alerts.merge(new.alerts, action.alerts)
+        return {"alerts": alerts.describe(action.alerts),
+                "firing": sum(a.status == "firing" for a in new.alerts), "of": len(new.alerts)}
+    if isinstance(action, Split):
+        return relations.add_children(new, action)
+    if isinstance(action, ChildStatusChanged):
+        return relations.child_status(new, action)
+    if isinstance(action, Merge):
+        return relations.merge_into(new, action)
+    if isinstance(action, MergedFrom):
+        return relations.merged_from(new, action, new.last_seq + 1, now)
     if isinstance(action, Routed):
         new.team = action.team
         new.assignee = action.assignee
@@ -281,6 +370,23 @@ def _mutate(new: TicketState, action: Action, now: datetime) -> dict[str, Any]:
     if isinstance(action, (Resume, Close)):
         return {}
     raise ActionRejected("InvalidAction", f"kind: unknown action {action.kind!r}")  # pragma: no cover
+
+
+def _attachment_data(refs: list) -> dict[str, Any]:
+    return {"attachments": [{"id": a.id, "filename": a.filename, "size": a.size} for a in refs]} if refs else {}
+
+
+MENTION = re.compile(r"(?<![\w.])@([A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,})")
+
+
+def mentions(body: str) -> list[str]:
+    """Colleagues @mentioned in a note, by e-mail (`@sam@demo.example`), in order, once each."""
+    out: list[str] = []
+    for m in MENTION.finditer(body):
+        email = m.group(1).lower().rstrip(".")
+        if email not in out:
+            out.append(email)
+    return out
 
 
 def _adopt_policy(new: TicketState, action: SlaPolicyLoaded, now: datetime) -> dict[str, Any]:

@@ -48,6 +48,9 @@ ACT_SIGNAL = "action"
 CUSTOMER_REPLY_SIGNAL = "customer_reply"
 ALERT_SIGNAL = "alert"  # an Alertmanager notification for the ticket's alert group
 ROUTE_SIGNAL = "route"  # route again: an agent came online or freed capacity
+CHILD_SIGNAL = "child_status"  # a sub-ticket tells its parent its status
+MERGED_SIGNAL = "merged"  # a duplicate tells its primary it was merged into it
+MAX_SUB_TICKETS = 20
 VIEW_QUERY = "view"
 
 MAX_BODY_CHARS = 20_000
@@ -240,6 +243,37 @@ class Close:
     kind: Literal["close"] = "close"
 
 
+@dataclass(frozen=True)
+class SubTicket:
+    """One sub-ticket of a split. Its number is reserved by the API before the split."""
+
+    number: int
+    subject: str
+    description: str
+    priority: Priority | None = None
+    category: str | None = None
+    team: str | None = None  # routed by the usual rules when not given
+
+
+@dataclass(frozen=True)
+class Split:
+    """Split work off into sub-tickets (child workflows). The parent cannot be resolved
+    while one of them is open."""
+
+    actor: Actor
+    children: list[SubTicket]
+    kind: Literal["split"] = "split"
+
+
+@dataclass(frozen=True)
+class Merge:
+    """Close this ticket as a duplicate of `into`; its conversation is linked there."""
+
+    actor: Actor
+    into: int
+    kind: Literal["merge"] = "merge"
+
+
 # --- Events from outside and from intake. ---------------------------------------------
 
 
@@ -288,6 +322,8 @@ class Triaged:
     priority: Priority
     tags: list[str] = field(default_factory=list)
     rules: list[str] = field(default_factory=list)  # names of the triage rules that matched
+    reasons: list[str] = field(default_factory=list)  # what each of them changed
+    auto_resolve: bool | None = None  # a rule's say on resolving when the alert group resolves
     kind: Literal["triaged"] = "triaged"
 
 
@@ -319,11 +355,35 @@ class SlaMilestoneReached:
     kind: Literal["sla_milestone"] = "sla_milestone"
 
 
+@dataclass(frozen=True)
+class ChildStatusChanged:
+    """A sub-ticket's status, as it reported it to its parent."""
+
+    actor: Actor
+    number: int
+    status: str
+    subject: str = ""
+    kind: Literal["child_status"] = "child_status"
+
+
+@dataclass(frozen=True)
+class MergedFrom:
+    """A duplicate was merged into this ticket: its conversation comes along as a link."""
+
+    actor: Actor
+    number: int
+    subject: str
+    requester_email: str
+    conversation: list[ConversationEntry] = field(default_factory=list)
+    kind: Literal["merged_from"] = "merged_from"
+
+
 AgentAction = (
     Assign | Reply | Note | SetPriority | SetCategory | SetTags | Pend | Hold | Resume
-    | Resolve | Reopen | Close
+    | Resolve | Reopen | Close | Split | Merge
 )
-Action = AgentAction | CustomerReply | Triaged | Routed | SlaPolicyLoaded | SlaMilestoneReached
+Action = (AgentAction | CustomerReply | Triaged | Routed | SlaPolicyLoaded | SlaMilestoneReached
+          | AlertsFired | AlertsResolved | ChildStatusChanged | MergedFrom)
 
 AGENT_ACTIONS: dict[str, type] = {
     cls.__dataclass_fields__["kind"].default: cls  # type: ignore[attr-defined]
@@ -384,6 +444,15 @@ class TicketSnapshot:
     resolved_at: datetime | None = None
     closed_at: datetime | None = None
     resolution: str | None = None
+    parent: int | None = None  # the ticket this one was split from
+    merged_into: int | None = None  # closed as a duplicate of this ticket
+
+
+@dataclass
+class ChildInfo:
+    number: int
+    subject: str
+    status: str
 
 
 @dataclass
@@ -392,6 +461,12 @@ class TicketView:
     description: str
     conversation: list[ConversationEntry]
     sla: list[ClockView] = field(default_factory=list)
+    attachments: list[AttachmentRef] = field(default_factory=list)  # those that came with the request
+    refused_attachments: list[RefusedAttachment] = field(default_factory=list)
+    alert: AlertSource | None = None
+    alerts: list[AlertInstance] = field(default_factory=list)
+    children: list[ChildInfo] = field(default_factory=list)
+    merged_from: list[int] = field(default_factory=list)
 
 
 
@@ -403,6 +478,15 @@ class TicketState(TicketSnapshot):
     created_by: Actor
     conversation: list[ConversationEntry] = field(default_factory=list)
     sla: SlaState = field(default_factory=SlaState)
+    attachments: list[AttachmentRef] = field(default_factory=list)
+    refused_attachments: list[RefusedAttachment] = field(default_factory=list)
+    # The Message-IDs of e-mails already applied (newest last, capped): a re-delivered
+    # customer mail is recognised and changes nothing.
+    inbound_message_ids: list[str] = field(default_factory=list)
+    alert: AlertSource | None = None
+    alerts: list[AlertInstance] = field(default_factory=list)  # the group's alerts, one per fingerprint
+    children: list[ChildInfo] = field(default_factory=list)
+    merged_from: list[int] = field(default_factory=list)
 
     def snapshot(self) -> TicketSnapshot:
         values = {f.name: getattr(self, f.name) for f in fields(TicketSnapshot)}
@@ -410,4 +494,6 @@ class TicketState(TicketSnapshot):
 
     def view(self, clocks: list[ClockView] | None = None) -> TicketView:
         return TicketView(ticket=self.snapshot(), description=self.description, conversation=list(self.conversation),
-                          sla=list(clocks or []))
+                          sla=list(clocks or []), attachments=list(self.attachments),
+                          refused_attachments=list(self.refused_attachments), alert=self.alert,
+                          alerts=list(self.alerts), children=list(self.children), merged_from=list(self.merged_from))

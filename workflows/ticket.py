@@ -9,32 +9,47 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-from datetime import timedelta
 from typing import Any
 
 from temporalio import workflow
-from temporalio.common import RetryPolicy, SearchAttributeKey
+from temporalio.common import SearchAttributeKey
 from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
-    from workflows import lifecycle, sla
-    from workflows.codec import ActionDecodeError, decode_action, decode_customer_reply
-    from workflows.lifecycle import ActionRejected
+    from workflows import alerts, lifecycle, links, sla
+    from workflows.codec import (
+        ActionDecodeError,
+        decode_action,
+        decode_alert_notice,
+        decode_customer_reply,
+        decode_dataclass,
+    )
+    from workflows.lifecycle import ACTIVE, ActionRejected
     from workflows.messages import (
         ACT_SIGNAL,
         ACT_UPDATE,
+        ALERT_SIGNAL,
+        CHILD_SIGNAL,
         CUSTOMER_REPLY_SIGNAL,
-        NOTIFY_ACTIVITY,
+        DISPATCH_ACTIVITY,
+        MERGED_SIGNAL,
         PROJECT_ACTIVITY,
         ROUTE_ACTIVITY,
+        ROUTE_SIGNAL,
         SLA_POLICY_ACTIVITY,
         SYSTEM,
         TRIAGE_ACTIVITY,
         VIEW_QUERY,
         Action,
+        AlertsFired,
+        AlertsResolved,
+        ChildStatusChanged,
+        Merge,
+        MergedFrom,
+        Resolve,
         Routed,
         SetCategory,
-        SlaMilestoneReached,
+        Split,
         SlaPolicyLoaded,
         TicketEvent,
         TicketInput,
@@ -44,8 +59,8 @@ with workflow.unsafe.imports_passed_through():
         Triaged,
     )
     from workflows.activity_io import (
-        NotifyInput,
-        NotifyResult,
+        DispatchInput,
+        DispatchResult,
         ProjectionInput,
         RouteInput,
         RouteResult,
@@ -54,7 +69,8 @@ with workflow.unsafe.imports_passed_through():
         TriageInput,
         TriageResult,
     )
-    from workflows.sla_types import EscalationLevel, Milestone
+    from workflows.local import INTAKE_RETRY, PROJECTION_RETRY, local_activity
+    from workflows.ticket_sla import SlaTimers
 
 STATUS = SearchAttributeKey.for_keyword("TicketStatus")
 PRIORITY = SearchAttributeKey.for_keyword("TicketPriority")
@@ -62,19 +78,11 @@ CATEGORY = SearchAttributeKey.for_keyword("TicketCategory")
 TEAM = SearchAttributeKey.for_keyword("TicketTeam")
 SLA = SearchAttributeKey.for_keyword("TicketSla")
 
-# Every activity here is a short database read or write, so they run as local activities:
-# one marker event each instead of a round trip through the server's task queue. That is
-# what lets thousands of SLA timers fire within the same minute on a small machine
-# (docs/benchmarks.md). Each still has its own retry policy and summary.
-# Intake must not hold a ticket hostage: after a few tries it goes on without triage.
-INTAKE_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(seconds=20), maximum_attempts=5)
-# The read model must converge: retried until the database is back.
-PROJECTION_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(minutes=1))
 UPDATE_IDS_KEPT = 1_000
 
 
 @workflow.defn(name="Ticket")
-class TicketWorkflow:
+class TicketWorkflow(SlaTimers):
     @workflow.init
     def __init__(self, inp: TicketInput) -> None:
         self._lock = asyncio.Lock()
@@ -118,17 +126,19 @@ class TicketWorkflow:
         one projection."""
         s = self._state
         try:
-            triage = await _local(
+            triage = await local_activity(
                 TRIAGE_ACTIVITY,
                 TriageInput(number=s.number, subject=s.subject, description=s.description,
                             requester_email=s.requester_email, channel=s.channel,
-                            priority=s.priority, category=s.category, tags=list(s.tags)),
+                            priority=s.priority, category=s.category, tags=list(s.tags),
+                            labels=alerts.group_labels(s.alerts)),
                 result_type=TriageResult,
                 retry=INTAKE_RETRY,
                 summary="triage",
             )
             triaged = Triaged(actor=SYSTEM, category=triage.category, priority=triage.priority,  # type: ignore[arg-type]
-                              tags=triage.tags, rules=triage.rules)
+                              tags=triage.tags, rules=triage.rules, reasons=triage.reasons,
+                              auto_resolve=triage.auto_resolve)
         except ActivityError as err:
             workflow.logger.warning("triage failed for ticket %s: %s", s.number, err.cause)
             triaged = Triaged(actor=SYSTEM, category=s.category, priority=s.priority,  # type: ignore[arg-type]
@@ -140,9 +150,10 @@ class TicketWorkflow:
     async def _route(self, why: str, team: str | None = None, project: bool = True) -> None:
         s = self._state
         try:
-            route = await _local(
+            route = await local_activity(
                 ROUTE_ACTIVITY,
-                RouteInput(number=s.number, category=s.category, tags=list(s.tags), priority=s.priority, team=team),
+                RouteInput(number=s.number, category=s.category, tags=list(s.tags), priority=s.priority, team=team,
+                           decision_key=f"{s.number}:{s.last_seq + 1}"),
                 result_type=RouteResult,
                 retry=INTAKE_RETRY,
                 summary=f"route ({why})",
@@ -156,7 +167,7 @@ class TicketWorkflow:
     async def _load_policy(self, why: str) -> None:
         s = self._state
         try:
-            found = await _local(
+            found = await local_activity(
                 SLA_POLICY_ACTIVITY,
                 SlaPolicyInput(number=s.number, priority=s.priority, category=s.category, requester_email=s.requester_email),
                 result_type=SlaPolicyResult,
@@ -187,6 +198,7 @@ class TicketWorkflow:
             return seq
         await self._project()
         after = self._state
+        await self._tell_others(before, action)
         # A ticket nobody owns follows its category: re-route when the category changes.
         if isinstance(action, SetCategory) and after.assignee is None and before.category != after.category:
             await self._route("category changed")
@@ -195,12 +207,38 @@ class TicketWorkflow:
             await self._load_policy("priority changed" if before.priority != after.priority else "category changed")
         return seq
 
+    async def _tell_others(self, before: TicketState, action: Action) -> None:
+        """The effects of an action on other tickets: sub-tickets started, the parent told of
+        a status change, a primary given its duplicate, queued tickets offered freed capacity."""
+        after = self._state
+        if isinstance(action, Split):
+            await links.start_children(after, action)
+        if isinstance(action, Merge):
+            await links.tell_primary(after, action)
+        if after.status != before.status:
+            await links.tell_parent(after, action.actor)
+        done = ("resolved", "closed")
+        if before.assignee is not None and before.status not in done and (
+                after.assignee != before.assignee or after.status in done):
+            await self._dispatch(before.assignee, "handed over" if after.assignee != before.assignee else after.status)
+
+    async def _dispatch(self, agent: str, why: str) -> None:
+        """`agent` just lost this ticket: tickets waiting in their teams' queues may go to them."""
+        reason = f"{agent} freed capacity (#{self._state.number} {why})"
+        try:
+            found = await local_activity(DISPATCH_ACTIVITY, DispatchInput(agent=agent, number=self._state.number, reason=reason),
+                                 result_type=DispatchResult, retry=INTAKE_RETRY, summary=f"dispatch queue for {agent}")
+        except ActivityError as err:  # the queue's own sweep picks the tickets up later
+            workflow.logger.warning("dispatch after ticket %s failed: %s", self._state.number, err.cause)
+            return
+        await links.ask_to_route(found.numbers, reason)
+
     async def _project(self) -> None:
         """Write the events not yet projected, with the current snapshot, to the read model."""
         events, self._unprojected = self._unprojected, []
         if not events:
             return
-        await _local(
+        await local_activity(
             PROJECT_ACTIVITY,
             ProjectionInput(snapshot=self._state.snapshot(), events=events,
                             description=self._state.description if any(e.kind == "created" for e in events) else None),
@@ -218,67 +256,6 @@ class TicketWorkflow:
                 updates.append(key.value_set(new) if new else key.value_unset())
         if updates:
             workflow.upsert_search_attributes(updates)
-
-    # --- SLA timers ------------------------------------------------------------------
-
-    async def _sla_timers(self) -> None:
-        """Wait for the nearest SLA milestone with one durable timer; re-plan whenever the
-        clocks change (status, priority, policy) instead of polling."""
-        while self._state.status != "closed":
-            version = self._sla_version
-            milestone = sla.next_milestone(self._state.sla)
-            changed = lambda: self._sla_version != version or self._state.status == "closed"  # noqa: E731
-            if milestone is None:
-                await workflow.wait_condition(changed)
-                continue
-            delay = (milestone.due_at - workflow.now()).total_seconds()
-            if delay > 0:
-                try:
-                    await workflow.wait_condition(
-                        changed, timeout=delay,
-                        timeout_summary=f"SLA {milestone.clock.replace('_', ' ')} {milestone.kind} "
-                                        f"{_label(milestone)} due {milestone.due_at:%Y-%m-%d %H:%M:%S} UTC")
-                    continue  # the clocks changed first: re-plan
-                except asyncio.TimeoutError:
-                    pass
-            async with self._lock:
-                if self._sla_version == version:
-                    await self._fire_due()
-
-    async def _fire_due(self) -> None:
-        """Fire every milestone due by now, in order, as one step (a breach and its level 1
-        come due together): one projection, then the reassignments, then the notifications."""
-        now = workflow.now()
-        before = self._state
-        notices: list[tuple[Milestone, int, list[str]]] = []
-        reroutes: list[EscalationLevel] = []
-        while (m := sla.next_milestone(self._state.sla)) is not None and m.due_at <= now:
-            level = lifecycle.escalation_level(self._state, m)  # the policy in force when it came due
-            recipients = _recipients(self._state, m, level)
-            seq = await self._reduce(SlaMilestoneReached(actor=SYSTEM, milestone=m, fired_at=now), project=False)
-            if level is not None and level.reassign_team and not level.reassign_agent:
-                reroutes.append(level)
-            if recipients:
-                notices.append((m, seq, recipients))
-        await self._project()
-        for level in reroutes:
-            await self._route(f"escalation level {level.level}", team=level.reassign_team)
-        if (before.priority, before.category) != (self._state.priority, self._state.category):
-            await self._load_policy("escalation raised the priority")
-        for m, seq, recipients in notices:  # in order, so the outbox reads in the order things happened
-            await self._notify(m, seq, recipients)
-
-    async def _notify(self, m: Milestone, seq: int, recipients: list[str]) -> None:
-        s = self._state
-        await _local(
-            NOTIFY_ACTIVITY,
-            NotifyInput(number=s.number, seq=seq, kind=f"sla_{m.kind}", recipients=recipients, assignee=s.assignee,
-                        team=s.team, subject=f"[#{s.number}] SLA {m.clock.replace('_', ' ')} {m.kind} {_label(m)}: {s.subject}",
-                        data={"milestone": m.id, "due_at": m.due_at.isoformat(), "priority": s.priority}),
-            result_type=NotifyResult,
-            retry=PROJECTION_RETRY,
-            summary=f"notify sla {m.kind} {_label(m)}",
-        )
 
     # --- messages ------------------------------------------------------------------
 
@@ -324,6 +301,55 @@ class TicketWorkflow:
             return
         await self._reduce_signalled(reply)
 
+    @workflow.signal(name=ALERT_SIGNAL)
+    async def alert_signal(self, raw: dict[str, Any]) -> None:
+        """An Alertmanager notification for this ticket's group: only what is new counts."""
+        try:
+            notice = decode_alert_notice(raw)
+        except ActionDecodeError as err:
+            workflow.logger.warning("ticket %s: ignored malformed alert notice: %s", self._state.number, err)
+            return
+        async with self._lock:
+            if self._state.status == "closed":
+                return
+            fired, resolved = alerts.changes(self._state, notice)
+            try:
+                if fired:
+                    await self._reduce(AlertsFired(actor=notice.actor, alerts=fired))
+                if resolved:
+                    await self._reduce(AlertsResolved(actor=notice.actor, alerts=resolved))
+                s = self._state
+                if resolved and alerts.all_resolved(s) and s.alert is not None and s.alert.auto_resolve \
+                        and s.status in ACTIVE:
+                    await self._reduce(Resolve(actor=SYSTEM, resolution="All alerts in the group resolved"))
+            except ActionRejected as err:
+                workflow.logger.warning("ticket %s: alert notice not applied: %s", self._state.number, err.message)
+
+    @workflow.signal(name=ROUTE_SIGNAL)
+    async def route_signal(self, raw: dict[str, Any]) -> None:
+        """Route again (an agent came online or freed capacity); only a ticket still waiting
+        in its team queue moves."""
+        reason = str(raw.get("reason", "asked to route again"))[:500] if isinstance(raw, dict) else "asked to route again"
+        async with self._lock:
+            if self._state.status in ACTIVE and self._state.assignee is None:
+                await self._route(reason, team=self._state.team)
+
+    @workflow.signal(name=CHILD_SIGNAL)
+    async def child_signal(self, raw: dict[str, Any]) -> None:
+        await self._signalled_event(ChildStatusChanged, "child_status", raw)
+
+    @workflow.signal(name=MERGED_SIGNAL)
+    async def merged_signal(self, raw: dict[str, Any]) -> None:
+        await self._signalled_event(MergedFrom, "merged_from", raw)
+
+    async def _signalled_event(self, cls: type, kind: str, raw: Any) -> None:
+        try:
+            action = decode_dataclass(cls, {"kind": kind, **raw} if isinstance(raw, dict) else raw, path="")
+        except ActionDecodeError as err:
+            workflow.logger.warning("ticket %s: ignored malformed %s signal: %s", self._state.number, kind, err)
+            return
+        await self._reduce_signalled(action)
+
     async def _reduce_signalled(self, action: Action) -> None:
         async with self._lock:
             try:
@@ -345,23 +371,3 @@ def _decode_or_fail(raw: Any) -> Action:
         return decode_action(raw)
     except ActionDecodeError as err:
         raise ApplicationError(str(err), type="InvalidAction", non_retryable=True) from None
-
-
-async def _local(name: str, arg: Any, *, result_type: type | None = None, retry: RetryPolicy, summary: str) -> Any:
-    """Run one of the ticket's activities (all short database work) as a local activity."""
-    return await workflow.execute_local_activity(name, arg, result_type=result_type,
-                                                 start_to_close_timeout=timedelta(seconds=30),
-                                                 retry_policy=retry, summary=summary)
-
-
-def _label(m: Milestone) -> str:
-    return {"warning": f"{m.n}%", "breach": "", "escalation": f"level {m.n}"}[m.kind]
-
-
-def _recipients(state: TicketState, m: Milestone, level: EscalationLevel | None) -> list[str]:
-    policy = state.sla.policy
-    if m.kind == "warning" and policy is not None:
-        return next((list(w.notify) for w in policy.warnings if w.percent == m.n), [])
-    if m.kind == "breach":
-        return ["assignee"]
-    return list(level.notify) if level is not None else []

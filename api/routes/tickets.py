@@ -13,8 +13,6 @@ from api.errors import ApiError
 from api.gateway import TicketGateway
 from api.intake import Intake
 from api.schemas import (
-    ACTION_EXAMPLES,
-    ActionIn,
     CustomerReplyIn,
     TicketCreate,
     TicketCreated,
@@ -23,6 +21,8 @@ from api.schemas import (
     TicketPage,
     TicketSummary,
 )
+from api.schemas_actions import ACTION_EXAMPLES, ActionIn, SplitIn
+from api.ticket_links import check_merge_target, split_action
 from models import queries
 from workflows import messages as m
 
@@ -119,10 +119,16 @@ async def act(
     me: AgentDep,
     sessions: SessionsDep,
     tickets: GatewayDep,
+    intake: IntakeDep,
     idempotency_key: IdempotencyKey = None,
 ) -> TicketOut:
     """Take an agent action; answers with the ticket as it is after the action."""
-    action = body.to_action(me.actor())
+    if isinstance(body, SplitIn):
+        action = await split_action(number, body, me, tickets, intake, idempotency_key)
+    else:
+        action = body.to_action(me.actor())
+    if isinstance(action, m.Merge):
+        await check_merge_target(number, action, tickets)
     await run_in_threadpool(_check_references, sessions, action)
     update_id = f"{me.agent_id}:{idempotency_key}" if idempotency_key else None
     return TicketOut.from_view(await tickets.act(number, action, update_id=update_id))
@@ -130,6 +136,13 @@ async def act(
 
 def _check_references(sessions, action) -> None:
     """An assignee or team must exist, so a typo is a 422 here and not a ticket owned by nobody."""
+    if isinstance(action, m.Split):
+        with sessions() as s:
+            for i, child in enumerate(action.children):
+                if child.team is not None and queries.team_by_slug(s, child.team) is None:
+                    raise ApiError("UnknownTeam", f"children[{i}].team: no team {child.team!r}",
+                                   [{"field": f"children[{i}].team", "message": "no such team"}])
+        return
     if not isinstance(action, m.Assign):
         return
     with sessions() as s:

@@ -11,6 +11,7 @@ from workflows.codec import ActionDecodeError, decode_action, decode_customer_re
 from workflows.messages import (
     AGENT_ACTIONS,
     Actor,
+    AttachmentRef,
     Assign,
     Close,
     CustomerReply,
@@ -24,6 +25,9 @@ from workflows.messages import (
     SetCategory,
     SetPriority,
     SetTags,
+    Merge,
+    Split,
+    SubTicket,
 )
 
 ANN = Actor(kind="agent", id="ann@example.com")
@@ -48,6 +52,10 @@ EXAMPLES = [
     Resolve(actor=ANN, resolution="fixed"),
     Reopen(actor=ANN, reason="again"),
     Close(actor=ANN),
+    Reply(actor=ANN, body="see the log", attachments=[AttachmentRef(id=3, filename="log.txt", content_type="text/plain", size=12)]),
+    Split(actor=ANN, children=[SubTicket(number=7, subject="a", description="b", priority="high", team="network"),
+                               SubTicket(number=8, subject="c", description="d")]),
+    Merge(actor=ANN, into=41),
 ]
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import dataclasses
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -17,6 +18,14 @@ from workflows.lifecycle import (
     new_ticket,
 )
 from workflows.messages import (
+    AlertInstance,
+    AlertsFired,
+    AlertsResolved,
+    ChildStatusChanged,
+    Merge,
+    MergedFrom,
+    Split,
+    SubTicket,
     MAX_BODY_CHARS,
     MAX_TAG_CHARS,
     MAX_TAGS,
@@ -107,7 +116,17 @@ def valid_action(kind: str):
             actor=SYSTEM, fired_at=LATER,
             milestone=Milestone(id="resolution#0:warning:50", clock="resolution", cycle=0, kind="warning", n=50,
                                 due_at=LATER)),
+        "split": Split(actor=ANN, children=[SubTicket(number=9001, subject="Order toner", description="Two cartridges")]),
+        "merge": Merge(actor=ANN, into=9002),
+        "alert_fired": AlertsFired(actor=SYSTEM, alerts=[FIRING]),
+        "alert_resolved": AlertsResolved(actor=SYSTEM, alerts=[dataclasses.replace(FIRING, status="resolved")]),
+        "child_status": ChildStatusChanged(actor=SYSTEM, number=9001, status="resolved", subject="Order toner"),
+        "merged_from": MergedFrom(actor=SYSTEM, number=9003, subject="Printer on fire", requester_email="x@example.com"),
     }[kind]
+
+
+FIRING = AlertInstance(fingerprint="a1b2", status="firing", starts_at="2027-01-04T09:00:00Z",
+                       labels={"alertname": "PrinterOnFire", "severity": "critical"})
 
 
 ALLOWED = [(kind, status) for kind, froms in TRANSITIONS.items() for status in froms]

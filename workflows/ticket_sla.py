@@ -1,0 +1,99 @@
+"""The ticket's SLA timers: one durable timer for the nearest milestone, re-planned when
+the clocks change; due milestones fire together, then their reassignments and notices.
+
+A mixin of TicketWorkflow (workflows/ticket.py), which owns the state, the lock and the
+reducer; this part only decides when to call them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from temporalio import workflow
+
+with workflow.unsafe.imports_passed_through():
+    from workflows import lifecycle, sla
+    from workflows.activity_io import NotifyInput, NotifyResult
+    from workflows.local import PROJECTION_RETRY, local_activity
+    from workflows.messages import NOTIFY_ACTIVITY, SYSTEM, SlaMilestoneReached, TicketState
+    from workflows.sla_types import EscalationLevel, Milestone
+
+
+class SlaTimers:
+    # Provided by TicketWorkflow, with _reduce, _project, _route and _load_policy.
+    _state: TicketState
+    _lock: asyncio.Lock
+    _sla_version: int
+
+    # --- SLA timers ------------------------------------------------------------------
+
+    async def _sla_timers(self) -> None:
+        """Wait for the nearest SLA milestone with one durable timer; re-plan whenever the
+        clocks change (status, priority, policy) instead of polling."""
+        while self._state.status != "closed":
+            version = self._sla_version
+            milestone = sla.next_milestone(self._state.sla)
+            changed = lambda: self._sla_version != version or self._state.status == "closed"  # noqa: E731
+            if milestone is None:
+                await workflow.wait_condition(changed)
+                continue
+            delay = (milestone.due_at - workflow.now()).total_seconds()
+            if delay > 0:
+                try:
+                    await workflow.wait_condition(
+                        changed, timeout=delay,
+                        timeout_summary=f"SLA {milestone.clock.replace('_', ' ')} {milestone.kind} "
+                                        f"{_label(milestone)} due {milestone.due_at:%Y-%m-%d %H:%M:%S} UTC")
+                    continue  # the clocks changed first: re-plan
+                except asyncio.TimeoutError:
+                    pass
+            async with self._lock:
+                if self._sla_version == version:
+                    await self._fire_due()
+
+    async def _fire_due(self) -> None:
+        """Fire every milestone due by now, in order, as one step (a breach and its level 1
+        come due together): one projection, then the reassignments, then the notifications."""
+        now = workflow.now()
+        before = self._state
+        notices: list[tuple[Milestone, int, list[str]]] = []
+        reroutes: list[EscalationLevel] = []
+        while (m := sla.next_milestone(self._state.sla)) is not None and m.due_at <= now:
+            level = lifecycle.escalation_level(self._state, m)  # the policy in force when it came due
+            recipients = _recipients(self._state, m, level)
+            seq = await self._reduce(SlaMilestoneReached(actor=SYSTEM, milestone=m, fired_at=now), project=False)
+            if level is not None and level.reassign_team and not level.reassign_agent:
+                reroutes.append(level)
+            if recipients:
+                notices.append((m, seq, recipients))
+        await self._project()
+        for level in reroutes:
+            await self._route(f"escalation level {level.level}", team=level.reassign_team)
+        if (before.priority, before.category) != (self._state.priority, self._state.category):
+            await self._load_policy("escalation raised the priority")
+        for m, seq, recipients in notices:  # in order, so the outbox reads in the order things happened
+            await self._notify(m, seq, recipients)
+
+    async def _notify(self, m: Milestone, seq: int, recipients: list[str]) -> None:
+        s = self._state
+        await local_activity(
+            NOTIFY_ACTIVITY,
+            NotifyInput(number=s.number, seq=seq, kind=f"sla_{m.kind}", recipients=recipients, assignee=s.assignee,
+                        team=s.team, subject=f"[#{s.number}] SLA {m.clock.replace('_', ' ')} {m.kind} {_label(m)}: {s.subject}",
+                        data={"milestone": m.id, "due_at": m.due_at.isoformat(), "priority": s.priority}),
+            result_type=NotifyResult,
+            retry=PROJECTION_RETRY,
+            summary=f"notify sla {m.kind} {_label(m)}",
+        )
+
+
+def _label(m: Milestone) -> str:
+    return {"warning": f"{m.n}%", "breach": "", "escalation": f"level {m.n}"}[m.kind]
+
+
+def _recipients(state: TicketState, m: Milestone, level: EscalationLevel | None) -> list[str]:
+    policy = state.sla.policy
+    if m.kind == "warning" and policy is not None:
+        return next((list(w.notify) for w in policy.warnings if w.percent == m.n), [])
+    if m.kind == "breach":
+        return ["assignee"]
+    return list(level.notify) if level is not None else []
