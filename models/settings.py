@@ -3,9 +3,16 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import AliasChoices, Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+# Alertmanager `severity` label values (lower-cased) -> ticket priority; others mean "normal".
+DEFAULT_ALERT_SEVERITY_MAP = {"critical": "critical", "page": "critical", "error": "high", "high": "high",
+                              "major": "high", "warning": "normal", "minor": "normal", "info": "low",
+                              "low": "low", "none": "low"}
 
 
 class Settings(BaseSettings):
@@ -29,6 +36,13 @@ class Settings(BaseSettings):
     update_timeout_seconds: float = Field(default=30.0, gt=0)
     # Closed ticket histories kept by the Temporal namespace (dev server), for auditors.
     history_retention_days: int = Field(default=30, ge=1)
+    # Monitoring alerts (POST /inbound/alertmanager): the requester alert tickets are from,
+    # whether a ticket resolves itself once every alert of its group has resolved, and which
+    # priority a `severity` label means (SERVICEDESK_ALERT_SEVERITY_MAP='{"p1": "critical"}').
+    alert_requester_email: str = "alerts@monitoring.localhost"
+    alert_auto_resolve: bool = True
+    alert_severity_map: dict[str, Literal["low", "normal", "high", "critical"]] = Field(
+        default_factory=lambda: dict(DEFAULT_ALERT_SEVERITY_MAP))
 
     @field_validator("database_url")
     @classmethod

@@ -3,6 +3,7 @@
 from alembic import context
 
 from models.tables import Base
+import models.alerts  # noqa: F401  (puts alert_groups on Base.metadata)
 
 config = context.config
 connection = config.attributes["connection"]
