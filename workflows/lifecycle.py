@@ -15,13 +15,10 @@ from datetime import datetime
 from typing import Any
 
 from workflows import alerts, relations, sla
+from workflows.validation import ActionRejected, capped_tags, check_fields, normalise_tags
 
 from workflows.messages import (
-    MAX_BODY_CHARS,
-    MAX_TAG_CHARS,
-    MAX_TAGS,
     PRIORITIES,
-    MAX_SUB_TICKETS,
     Action,
     AlertsFired,
     AlertsResolved,
@@ -88,14 +85,6 @@ TRANSITIONS: dict[str, dict[str, str | None]] = {
 MAX_MESSAGE_IDS_KEPT = 500
 
 
-class ActionRejected(Exception):
-    """An action the ticket cannot take now. `type` becomes the ApplicationError type."""
-
-    def __init__(self, type: str, message: str) -> None:
-        super().__init__(message)
-        self.type = type
-        self.message = message
-
 
 def new_ticket(inp: TicketInput, now: datetime) -> tuple[TicketState, list[TicketEvent]]:
     """The state of a ticket just received, and its `created` event (seq 1)."""
@@ -109,7 +98,7 @@ def new_ticket(inp: TicketInput, now: datetime) -> tuple[TicketState, list[Ticke
         status="new",
         priority=inp.priority or "normal",
         category=inp.category,
-        tags=_capped_tags(inp.tags),
+        tags=capped_tags(inp.tags),
         team=None,
         assignee=None,
         created_at=now,
@@ -166,92 +155,7 @@ def check(state: TicketState, action: Action) -> None:
             f"cannot {kind.replace('_', ' ')} ticket {state.number} while it is {state.status} "
             f"(allowed from: {froms})",
         )
-    _check_fields(state, action)
-
-
-def _check_fields(state: TicketState, action: Action) -> None:
-    if isinstance(action, CustomerReply) and action.message_id and action.message_id in state.inbound_message_ids:
-        raise ActionRejected("DuplicateMessage", f"message {action.message_id} is already on ticket {state.number}")
-    if isinstance(action, (Reply, Note, CustomerReply)):
-        _require_text("body", action.body, MAX_BODY_CHARS)
-    elif isinstance(action, Resolve):
-        _require_text("resolution", action.resolution, MAX_BODY_CHARS)
-        if children := relations.open_children(state):
-            raise ActionRejected("ChildrenOpen", f"ticket {state.number} has open sub-tickets "
-                                 f"{', '.join(f'#{n}' for n in children)}: resolve them first")
-    elif isinstance(action, (Pend, Hold, Reopen)):
-        if len(action.reason) > MAX_BODY_CHARS:
-            raise ActionRejected("InvalidAction", f"reason: longer than {MAX_BODY_CHARS} characters")
-    elif isinstance(action, Assign):
-        if action.assignee is None and action.team is None:
-            raise ActionRejected("InvalidAction", "assignee or team: give at least one")
-        if action.assignee == state.assignee and (action.team is None or action.team == state.team):
-            raise ActionRejected("InvalidAction", f"assignee: ticket {state.number} is already assigned to {action.assignee}")
-    elif isinstance(action, SetPriority):
-        if action.priority not in PRIORITIES:
-            raise ActionRejected("InvalidAction", f"priority: {action.priority!r} is not one of {list(PRIORITIES)}")
-    elif isinstance(action, SetTags):
-        if not action.add and not action.remove:
-            raise ActionRejected("InvalidAction", "add or remove: give at least one tag")
-        for tag in [*action.add, *action.remove]:
-            _check_tag(tag)
-        removed = set(_normalise_tags(action.remove))
-        if len([t for t in _normalise_tags([*state.tags, *action.add]) if t not in removed]) > MAX_TAGS:
-            raise ActionRejected("InvalidAction", f"add: a ticket has at most {MAX_TAGS} tags")
-    elif isinstance(action, SetCategory):
-        if action.category is not None and not action.category.strip():
-            raise ActionRejected("InvalidAction", "category: must not be blank (use null to clear it)")
-    elif isinstance(action, Split):
-        _check_split(state, action)
-    elif isinstance(action, Merge):
-        if action.into == state.number:
-            raise ActionRejected("InvalidAction", "into: a ticket cannot be merged into itself")
-        if action.into in state.merged_from or action.into in [c.number for c in state.children]:
-            raise ActionRejected("InvalidAction", f"into: #{action.into} is linked to this ticket already")
-        if children := relations.open_children(state):
-            raise ActionRejected("ChildrenOpen", f"ticket {state.number} has open sub-tickets "
-                                 f"{', '.join(f'#{n}' for n in children)}: it cannot be merged")
-
-
-def _check_split(state: TicketState, action: Split) -> None:
-    if not action.children:
-        raise ActionRejected("InvalidAction", "children: give at least one sub-ticket")
-    if len(state.children) + len(action.children) > MAX_SUB_TICKETS:
-        raise ActionRejected("InvalidAction", f"children: a ticket has at most {MAX_SUB_TICKETS} sub-tickets")
-    for i, child in enumerate(action.children):
-        _require_text(f"children[{i}].subject", child.subject, MAX_BODY_CHARS)
-        if child.priority is not None and child.priority not in PRIORITIES:
-            raise ActionRejected("InvalidAction", f"children[{i}].priority: {child.priority!r} is not one of {list(PRIORITIES)}")
-        if child.number == state.number or child.number in [c.number for c in state.children]:
-            raise ActionRejected("InvalidAction", f"children[{i}].number: #{child.number} is taken")
-
-
-def _require_text(name: str, value: str, limit: int) -> None:
-    if not value.strip():
-        raise ActionRejected("InvalidAction", f"{name}: must not be empty")
-    if len(value) > limit:
-        raise ActionRejected("InvalidAction", f"{name}: longer than {limit} characters")
-
-
-def _check_tag(tag: str) -> None:
-    t = tag.strip().lower()
-    if not t or len(t) > MAX_TAG_CHARS or any(c.isspace() for c in t):
-        raise ActionRejected("InvalidAction", f"tags: {tag!r} must be one word of 1 to {MAX_TAG_CHARS} characters")
-
-
-def _normalise_tags(tags: list[str]) -> list[str]:
-    out: list[str] = []
-    for tag in tags:
-        t = tag.strip().lower()
-        if t and t not in out:
-            out.append(t)
-    return out
-
-
-def _capped_tags(tags: list[str]) -> list[str]:
-    """Tags that arrive with a ticket or from triage: the first MAX_TAGS, silently (an agent's
-    own SetTags is checked and refused instead)."""
-    return _normalise_tags(tags)[:MAX_TAGS]
+    check_fields(state, action)
 
 
 def apply(state: TicketState, action: Action, now: datetime) -> tuple[TicketState, list[TicketEvent]]:
@@ -330,8 +234,8 @@ def _mutate(new: TicketState, action: Action, now: datetime) -> dict[str, Any]:
         return {"from": before, "to": new.category}
     if isinstance(action, SetTags):
         before = list(new.tags)
-        removed = set(_normalise_tags(action.remove))
-        new.tags = [t for t in _normalise_tags([*new.tags, *action.add]) if t not in removed]
+        removed = set(normalise_tags(action.remove))
+        new.tags = [t for t in normalise_tags([*new.tags, *action.add]) if t not in removed]
         return {"from": before, "to": list(new.tags)}
     if isinstance(action, (Pend, Hold, Reopen)):
         return {"reason": action.reason} if action.reason else {}
@@ -341,7 +245,7 @@ def _mutate(new: TicketState, action: Action, now: datetime) -> dict[str, Any]:
     if isinstance(action, Triaged):
         new.category = action.category
         new.priority = action.priority
-        new.tags = _capped_tags([*new.tags, *action.tags])
+        new.tags = capped_tags([*new.tags, *action.tags])
         if new.alert is not None and action.auto_resolve is not None:
             new.alert = dataclasses.replace(new.alert, auto_resolve=action.auto_resolve)
         data = {"category": new.category, "priority": new.priority, "tags": list(new.tags),
