@@ -15,6 +15,7 @@ from api.gateway import TicketGateway
 from api.intake import Intake
 from api.limits import BodySizeLimit
 from api.routes import directory, health, sla, sla_admin, tickets
+from api.routes import triage_admin
 from api.routes import alerts as alert_routes
 from api.routes import availability, routing_admin
 from api.schemas import ACTION_BODIES
@@ -63,6 +64,7 @@ def create_app(settings: Settings | None = None, *, temporal: Client | None = No
     app.include_router(directory.router)
     app.include_router(sla.router)
     app.include_router(sla_admin.router)
+    app.include_router(triage_admin.router)
     app.include_router(alert_routes.router)
     app.include_router(availability.router)
     app.include_router(routing_admin.router)

@@ -280,7 +280,6 @@ def save_rule(s: Session, data: dict, *, rule_id: int | None = None) -> dict:
     """Create (rule_id None) or fully replace the rule `rule_id`; `data` has every field."""
     if rule_id is None:
         row = TriageRule()
-        s.add(row)
     else:
         row = s.get(TriageRule, rule_id)
         if row is None:
@@ -288,6 +287,7 @@ def save_rule(s: Session, data: dict, *, rule_id: int | None = None) -> dict:
     clash = s.scalar(select(TriageRule.id).where(TriageRule.name == data["name"]))
     if clash is not None and clash != rule_id:
         raise ConfigError("TriageRuleExists", "name", f"a triage rule named {data['name']!r} exists (id {clash})")
+    s.add(row)
     for key in FIELDS:
         setattr(row, key, data[key])
     try:
