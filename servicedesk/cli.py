@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from models.db import make_engine, make_sessions
 from models.migrate import upgrade
+from models.routing import set_teams
 from models.settings import Settings
 from models.tables import Agent, Team
 from models.tokens import issue_token
@@ -37,7 +38,10 @@ def main(argv: list[str] | None = None) -> int:
     add.add_argument("--email", required=True)
     add.add_argument("--name", required=True)
     add.add_argument("--role", choices=ROLES, default="agent")
-    add.add_argument("--team", help="team slug")
+    add.add_argument("--team", action="append", default=[],
+                     help="team slug; repeat for several teams (the first is the home team)")
+    add.add_argument("--skill", action="append", default=[], help="a skill for skill-match routing; repeatable")
+    add.add_argument("--capacity", type=int, default=20, help="most open tickets routing gives the agent")
     args = parser.parse_args(argv)
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -73,17 +77,21 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.command == "agent":
         with sessions.begin() as s:
-            team_id = None
-            if args.team:
-                team = s.scalars(select(Team).where(Team.slug == args.team)).first()
+            team_ids = []
+            for slug in args.team:
+                team = s.scalars(select(Team).where(Team.slug == slug)).first()
                 if team is None:
-                    print(f"no team {args.team}", file=sys.stderr)
+                    print(f"no team {slug}", file=sys.stderr)
                     return 2
-                team_id = team.id
+                team_ids.append(team.id)
             if s.scalars(select(Agent).where(Agent.email == args.email.lower())).first() is not None:
                 print(f"agent {args.email} already exists", file=sys.stderr)
                 return 2
-            s.add(Agent(email=args.email.lower(), name=args.name, role=args.role, team_id=team_id))
+            agent = Agent(email=args.email.lower(), name=args.name, role=args.role, capacity=args.capacity,
+                          skills=sorted({skill.strip().lower() for skill in args.skill}))
+            s.add(agent)
+            s.flush()
+            set_teams(s, agent, team_ids)
         print(f"agent {args.email} created")
         return 0
     return 2  # pragma: no cover (argparse rejects unknown commands)

@@ -183,3 +183,21 @@ def test_dispatch_hands_an_agent_with_room_the_most_urgent_then_oldest_queued_ti
     with database.sessions() as s:
         assert [t.number for t in q.team_queue(s, "support")] == [1002, 1000]
         assert s.scalar(select(func.count()).select_from(RoutingDecision)) == 1
+
+
+def test_cli_creates_an_agent_in_several_teams_with_skills(sqlite_database, monkeypatch, capsys):
+    from servicedesk.cli import main
+
+    monkeypatch.setenv("DATABASE_URL", sqlite_database.url)
+    assert main(["agent", "create", "--email", "Lou@Demo.example", "--name", "Lou", "--team", "network",
+                 "--team", "support", "--skill", "DNS", "--skill", "vpn", "--capacity", "5"]) == 0
+    assert main(["agent", "create", "--email", "max@demo.example", "--name", "Max", "--team", "nope"]) == 2
+    assert "no team nope" in capsys.readouterr().err
+    with sqlite_database.sessions() as s:
+        lou = s.scalars(select(Agent).where(Agent.email == "lou@demo.example")).one()
+        assert (lou.skills, lou.capacity, lou.availability) == (["dns", "vpn"], 5, "online")
+        assert q.teams_of(s, [lou.id]) == {lou.id: ["network", "support"]}  # home team first
+        assert s.scalar(select(Agent.id).where(Agent.email == "max@demo.example")) is None
+    _agent(sqlite_database, NINA, availability="away")
+    r = ActivityEnvironment().run(RoutingActivities(sqlite_database.sessions).route_ticket, _route(1100, category="network"))
+    assert r.assignee == "lou@demo.example"

@@ -173,4 +173,5 @@ async def test_health_and_directory(desk):
     assert {t["slug"] for t in teams} == {"support", "network", "billing", "escalations"}
     agents = (await desk.http.get("/agents", headers=desk.auth("auditor"))).json()
     assert {"email": "nina@demo.example", "name": "Nina Network", "role": "agent", "team": "network",
-            "active": True, "capacity": 20} in agents
+            "teams": ["network"], "active": True, "capacity": 20, "skills": [], "availability": "online",
+            "open_tickets": 0} in agents
