@@ -121,6 +121,21 @@ async def test_five_concurrent_first_deliveries_open_one_ticket(desk):
     assert "3 alert(s), 2 firing" in t["description"] and "db-3" in t["description"]
 
 
+async def test_different_first_notifications_of_a_group_at_once_share_one_ticket(desk):
+    """A first notification and a re-fire of the same new group arrive together: whichever
+    opens the ticket, the other is delivered to it, and the ticket knows both alerts."""
+    answers = await asyncio.gather(*(deliver(desk, raw(name)) for name in ["firing.json", "refiring.json"] * 3))
+    assert all(a.status_code in (200, 201) for a in answers), [a.text for a in answers]
+    numbers = {a.json()["number"] for a in answers}
+    assert len(numbers) == 1 and alert_rows(desk) == (1, 1)
+    number = numbers.pop()
+
+    async def both_known():
+        seen = json.dumps([e["data"] for e in await events(desk, number) if e["kind"] in ("created", "alert_fired")])
+        return FIRST in seen and SECOND in seen
+    await wait_for(both_known, f"#{number} to record both alerts of the group")
+
+
 async def test_another_group_opens_another_ticket(desk):
     one = await deliver(desk, raw("firing.json"))
     other = await deliver(desk, raw("grouped.json"))
