@@ -18,6 +18,9 @@ from api.routes import directory, health, sla, sla_admin, tickets
 from api.routes import triage_admin
 from api.routes import alerts as alert_routes
 from api.routes import availability, routing_admin
+from api.routes import attachments, inbound_mail
+from api.mail.inbound import MailIntake
+from api.mail.smtp import SmtpListener
 from api.schemas import ACTION_BODIES
 from models.db import make_engine, make_sessions
 from models.settings import Settings
@@ -43,10 +46,18 @@ def create_app(settings: Settings | None = None, *, temporal: Client | None = No
         app.state.temporal = temporal or await Client.connect(settings.temporal_address, namespace=settings.temporal_namespace)
         app.state.gateway = TicketGateway(app.state.temporal, settings.task_queue, settings.update_timeout_seconds)
         app.state.intake = Intake(app.state.sessions, app.state.gateway)
+        app.state.mail = MailIntake(app.state.sessions, app.state.intake, app.state.gateway, settings)
+        app.state.smtp = None
+        if settings.smtp_listen:  # e-mail in over SMTP (docs/email.md)
+            app.state.smtp = SmtpListener(app.state.mail, settings.smtp_listen, data_size_limit=settings.max_message_bytes,
+                                          hostname=settings.mail_domain)
+            await app.state.smtp.start()
         sweeper = asyncio.create_task(app.state.intake.sweep_forever()) if sweep else None
         try:
             yield
         finally:
+            if app.state.smtp is not None:
+                await app.state.smtp.stop()
             if sweeper is not None:
                 sweeper.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
@@ -58,7 +69,10 @@ def create_app(settings: Settings | None = None, *, temporal: Client | None = No
     app.state.settings = settings
     install_error_handlers(app)
     register_action_tags({cls.model_fields["kind"].annotation.__args__[0] for cls in ACTION_BODIES})
-    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes, larger=(
+        ("POST", r"/inbound/email", settings.max_message_bytes),
+        ("POST", r"/tickets/\d+/attachments", settings.max_attachment_bytes + 64 * 1024),  # + multipart framing
+    ))
     app.include_router(health.router)
     app.include_router(tickets.router)
     app.include_router(directory.router)
@@ -68,4 +82,6 @@ def create_app(settings: Settings | None = None, *, temporal: Client | None = No
     app.include_router(alert_routes.router)
     app.include_router(availability.router)
     app.include_router(routing_admin.router)
+    app.include_router(inbound_mail.router)
+    app.include_router(attachments.router)
     return app

@@ -36,6 +36,13 @@ class Settings(BaseSettings):
     update_timeout_seconds: float = Field(default=30.0, gt=0)
     # Closed ticket histories kept by the Temporal namespace (dev server), for auditors.
     history_retention_days: int = Field(default=30, ge=1)
+    # E-mail in (docs/email.md): the desk's own mail domain (Message-IDs it sends; mail from
+    # it is never taken in, so the desk cannot loop with itself), the SMTP listener's
+    # host:port ("" = off; `servicedesk dev` uses 127.0.0.1:2525), and the size limits.
+    mail_domain: str = "servicedesk.localhost"
+    smtp_listen: str = ""
+    max_message_bytes: int = Field(default=25 * 1024 * 1024, ge=1024)
+    max_attachment_bytes: int = Field(default=10 * 1024 * 1024, ge=1)
     # Monitoring alerts (POST /inbound/alertmanager): the requester alert tickets are from,
     # whether a ticket resolves itself once every alert of its group has resolved, and which
     # priority a `severity` label means (SERVICEDESK_ALERT_SEVERITY_MAP='{"p1": "critical"}').

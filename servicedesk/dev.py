@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -30,6 +31,8 @@ from servicedesk.search_attributes import dev_server_flags, register_search_attr
 from sqlalchemy import select
 
 DEV_ADMIN = "admin@demo.example"
+# The SMTP listener `servicedesk dev` starts in the API unless SERVICEDESK_SMTP_LISTEN says otherwise ("" = off).
+DEV_SMTP_LISTEN = "127.0.0.1:2525"
 
 
 def prepare_read_model(settings: Settings) -> str:
@@ -105,12 +108,28 @@ def wait_for_api(url: str, procs: list[subprocess.Popen], timeout: float = 60.0)
     raise TimeoutError(f"{url} did not answer within {timeout:.0f} s")
 
 
-def banner(settings: Settings, token: str) -> str:
+def dev_smtp_listen(settings: Settings) -> str:
+    """SERVICEDESK_SMTP_LISTEN when set (also to "" = off), else 127.0.0.1:2525 if that port is free."""
+    if "smtp_listen" in settings.model_fields_set:
+        return settings.smtp_listen
+    host, _, port = DEV_SMTP_LISTEN.rpartition(":")
+    with socket.socket() as s:
+        try:
+            s.bind((host, int(port)))
+        except OSError:
+            print(f"port {port} is in use: the SMTP listener stays off (set SERVICEDESK_SMTP_LISTEN)", file=sys.stderr)
+            return ""
+    return DEV_SMTP_LISTEN
+
+
+def banner(settings: Settings, token: str, smtp_listen: str = "") -> str:
     api = f"http://{settings.api_host}:{settings.api_port}"
+    smtp = f"smtp://{smtp_listen}" if smtp_listen else "SMTP off"
     return f"""
   Service desk is running.
     API            {api}            (OpenAPI docs: {api}/docs)
     Temporal UI    http://127.0.0.1:{settings.temporal_ui_port}
+    E-mail in      {smtp}      (and POST {api}/inbound/email)
     Read model     {settings.resolved_database_url}
     Admin token    {token}     (also in {settings.data_dir / 'dev-token'})
 
@@ -136,6 +155,7 @@ def run_dev(settings: Settings) -> int:
     signal.signal(signal.SIGINT, stop)
     signal.signal(signal.SIGTERM, stop)
     env = {**os.environ, "SERVICEDESK_DATA_DIR": str(settings.data_dir)}
+    env["SERVICEDESK_SMTP_LISTEN"] = smtp_listen = dev_smtp_listen(settings)  # e-mail in: docs/email.md
     try:
         log = open(settings.data_dir / "temporal.log", "ab")
         # Own process groups: Ctrl-C reaches only this supervisor, which stops children in order.
@@ -145,7 +165,7 @@ def run_dev(settings: Settings) -> int:
         for role in ("worker", "api"):
             procs.append(subprocess.Popen([sys.executable, "-m", "servicedesk", role], env=env, start_new_session=True))
         wait_for_api(f"http://{settings.api_host}:{settings.api_port}/health", procs)
-        print(banner(settings, token), flush=True)
+        print(banner(settings, token, smtp_listen), flush=True)
         while not stopping:
             if any(p.poll() is not None for p in procs):
                 print("a child process exited; stopping the rest", file=sys.stderr)

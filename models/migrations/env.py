@@ -4,6 +4,7 @@ from alembic import context
 
 from models.tables import Base
 import models.alerts  # noqa: F401  (puts alert_groups on Base.metadata)
+import models.mail  # noqa: F401  (puts mail_messages, attachments, inbound_mail on Base.metadata)
 
 config = context.config
 connection = config.attributes["connection"]

@@ -1,0 +1,105 @@
+"""A ticket's files: list, download, and upload one for an agent (a reply or note can then
+reference it). Downloads never render in the browser: attachment disposition, nosniff, and a
+sandboxing Content-Security-Policy."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+from urllib.parse import quote
+
+from fastapi import APIRouter, File, Path, Request, UploadFile
+from fastapi.responses import Response
+from pydantic import BaseModel
+from starlette.concurrency import run_in_threadpool
+
+from api.deps import AgentDep, ReaderDep, SessionsDep
+from api.errors import ApiError
+from api.mail.attachments import Accepted, check_attachment
+from models import queries
+from models.mail import Attachment, get_attachment, list_attachments, store_attachment
+
+router = APIRouter(prefix="/tickets/{number}/attachments", tags=["attachments"])
+TicketNumber = Annotated[int, Path(ge=1, le=2**31 - 1, description="The ticket number")]
+AttachmentId = Annotated[int, Path(ge=1, le=2**63 - 1, description="The attachment's id")]
+
+
+class AttachmentOut(BaseModel):
+    id: int
+    filename: str
+    content_type: str
+    size: int
+    sha256: str
+    message_id: str | None
+    uploaded_by: str | None
+    created_at: datetime
+
+    @classmethod
+    def from_row(cls, row: Attachment) -> AttachmentOut:
+        return cls(**{name: getattr(row, name) for name in cls.model_fields})
+
+
+class AttachmentStored(BaseModel):
+    id: int
+    filename: str
+    content_type: str
+    size: int
+
+
+def _ticket_exists(s, number: int) -> bool:
+    return queries.ticket_row(s, number) is not None or queries.ledgered(s, number)
+
+
+@router.get("", response_model=list[AttachmentOut], responses={404: {"description": "No such ticket"}})
+def attachments(number: TicketNumber, me: ReaderDep, sessions: SessionsDep) -> list[AttachmentOut]:
+    """The ticket's files, oldest first: from the customer's mails and uploaded by agents."""
+    with sessions() as s:
+        rows = list_attachments(s, number)
+        if not rows and not _ticket_exists(s, number):
+            raise ApiError("TicketNotFound", f"ticket {number} does not exist")
+        return [AttachmentOut.from_row(r) for r in rows]
+
+
+@router.get("/{attachment_id}", response_class=Response, responses={
+    200: {"description": "The file's bytes, with its stored content type", "content": {"application/octet-stream": {}}},
+    404: {"description": "No such attachment on this ticket"}})
+def download(number: TicketNumber, attachment_id: AttachmentId, me: ReaderDep, sessions: SessionsDep) -> Response:
+    """Download one file."""
+    with sessions() as s:
+        row = get_attachment(s, number, attachment_id)
+        if row is None:
+            raise ApiError("NotFound", f"ticket {number} has no attachment {attachment_id}",
+                           [{"field": "path parameter attachment_id", "message": "not an attachment of this ticket"}])
+        ascii_name = row.filename.encode("ascii", "replace").decode().replace('"', "'").replace("?", "_")
+        return Response(row.data, media_type=row.content_type, headers={
+            "Content-Disposition": f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(row.filename, safe='')}",
+            "X-Content-Type-Options": "nosniff",
+            "Content-Security-Policy": "default-src 'none'; sandbox",
+            "Cache-Control": "private, no-store",
+        })
+
+
+@router.post("", status_code=201, response_model=AttachmentStored, responses={
+    404: {"description": "No such ticket"}, 413: {"description": "Larger than SERVICEDESK_MAX_ATTACHMENT_BYTES"},
+    415: {"description": "A type the desk does not keep, an executable, or bytes that are not the declared type"}})
+async def upload(number: TicketNumber, request: Request, me: AgentDep, sessions: SessionsDep,
+                 file: Annotated[UploadFile, File(description="The file (multipart/form-data field `file`)")]) -> AttachmentStored:
+    """Store a file with the ticket for an agent; reference its id in a reply or note."""
+    limit = request.app.state.settings.max_attachment_bytes
+    data = await file.read(limit + 1)
+    if len(data) > limit:
+        raise ApiError("PayloadTooLarge", f"file: larger than {limit} bytes",
+                       [{"field": "file", "message": f"at most {limit} bytes"}])
+    verdict = check_attachment(file.filename, file.content_type, data, limit)
+    if not isinstance(verdict, Accepted):
+        raise ApiError("AttachmentRefused", f"file: {verdict.reason}", [{"field": "file", "message": verdict.reason}])
+
+    def store() -> AttachmentStored:
+        with sessions.begin() as s:
+            if not _ticket_exists(s, number):
+                raise ApiError("TicketNotFound", f"ticket {number} does not exist")
+            row = store_attachment(s, number=number, filename=verdict.filename, content_type=verdict.content_type,
+                                   data=data, uploaded_by=me.email)
+            return AttachmentStored(id=row.id, filename=row.filename, content_type=row.content_type, size=row.size)
+
+    return await run_in_threadpool(store)
