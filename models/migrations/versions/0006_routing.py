@@ -13,21 +13,19 @@ down_revision = '0002'
 branch_labels = None
 depends_on = None
 
-EMPTY_LIST = sa.text("'[]'")
+EMPTY_LIST = '[]'
 
 
 def upgrade() -> None:
-    # Only columns are added here, so SQLite's batch mode alters in place (no table copy).
-    with op.batch_alter_table('teams') as batch_op:
-        batch_op.add_column(sa.Column('skills', sa.JSON(), server_default=EMPTY_LIST, nullable=False))
-        batch_op.add_column(sa.Column('routing_mode', sa.String(length=20), server_default='least_loaded', nullable=False))
-        batch_op.add_column(sa.Column('rr_cursor', sa.Integer(), nullable=True))
-    with op.batch_alter_table('agents') as batch_op:
-        batch_op.add_column(sa.Column('skills', sa.JSON(), server_default=EMPTY_LIST, nullable=False))
-        # Existing agents keep being routed to: they start online.
-        batch_op.add_column(sa.Column('availability', sa.String(length=10), server_default='online', nullable=False))
-    with op.batch_alter_table('routing_rules') as batch_op:
-        batch_op.add_column(sa.Column('skills', sa.JSON(), server_default=EMPTY_LIST, nullable=False))
+    # Plain ADD COLUMN (SQLite supports it with a constant default): a batch table copy would
+    # drop `teams` and `agents`, which other tables reference, and fail with foreign keys on.
+    op.add_column('teams', sa.Column('skills', sa.JSON(), server_default=EMPTY_LIST, nullable=False))
+    op.add_column('teams', sa.Column('routing_mode', sa.String(length=20), server_default='least_loaded', nullable=False))
+    op.add_column('teams', sa.Column('rr_cursor', sa.Integer(), nullable=True))
+    op.add_column('agents', sa.Column('skills', sa.JSON(), server_default=EMPTY_LIST, nullable=False))
+    # Existing agents keep being routed to: they start online.
+    op.add_column('agents', sa.Column('availability', sa.String(length=10), server_default='online', nullable=False))
+    op.add_column('routing_rules', sa.Column('skills', sa.JSON(), server_default=EMPTY_LIST, nullable=False))
 
     op.create_table(
         'team_members',
@@ -65,12 +63,10 @@ def downgrade() -> None:
     op.drop_table('routing_decisions')
     op.drop_index('ix_team_members_agent_id', table_name='team_members')
     op.drop_table('team_members')
-    with op.batch_alter_table('routing_rules') as batch_op:
-        batch_op.drop_column('skills')
-    with op.batch_alter_table('agents') as batch_op:
-        batch_op.drop_column('availability')
-        batch_op.drop_column('skills')
-    with op.batch_alter_table('teams') as batch_op:
-        batch_op.drop_column('rr_cursor')
-        batch_op.drop_column('routing_mode')
-        batch_op.drop_column('skills')
+    # SQLite (3.35+) drops columns in place too.
+    op.drop_column('routing_rules', 'skills')
+    op.drop_column('agents', 'availability')
+    op.drop_column('agents', 'skills')
+    op.drop_column('teams', 'rr_cursor')
+    op.drop_column('teams', 'routing_mode')
+    op.drop_column('teams', 'skills')
