@@ -38,12 +38,11 @@ def _timestamp(value: str) -> str:
 
 
 Timestamp = Annotated[str, AfterValidator(_timestamp)]
-LabelName = Annotated[str, StringConstraints(min_length=1, max_length=200)]
-LabelValue = Annotated[str, StringConstraints(max_length=2_000)]
-AnnotationValue = Annotated[str, StringConstraints(max_length=m.MAX_BODY_CHARS)]
-Labels = dict[LabelName, LabelValue]
-Annotations = dict[LabelName, AnnotationValue]
-Url = Annotated[str, StringConstraints(max_length=2_000)]
+# No length limits beyond the request body's (SERVICEDESK_MAX_BODY_BYTES): Alertmanager does
+# not retry a 4xx, so refusing a real payload for a long label would lose the alert.
+LabelName = Annotated[str, StringConstraints(min_length=1)]
+Labels = dict[LabelName, str]
+Annotations = dict[LabelName, str]
 
 
 class _Payload(BaseModel):
@@ -57,8 +56,8 @@ class AlertmanagerAlert(_Payload):
     annotations: Annotations = {}
     startsAt: Timestamp
     endsAt: Timestamp = GO_ZERO_TIME
-    generatorURL: Url = ""
-    fingerprint: Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^\S+$")]
+    generatorURL: str = ""
+    fingerprint: Annotated[str, StringConstraints(min_length=1, max_length=200, pattern=r"^\S+$")]
 
     def instance(self) -> m.AlertInstance:
         return m.AlertInstance(
@@ -76,14 +75,14 @@ class AlertmanagerPayload(_Payload):
     """One Alertmanager webhook notification for an alert group."""
 
     version: Literal["4"]
-    groupKey: Annotated[str, StringConstraints(min_length=1, max_length=8_000)]
+    groupKey: Annotated[str, StringConstraints(min_length=1)]
     status: Literal["firing", "resolved"]
-    receiver: Annotated[str, StringConstraints(max_length=200)]
-    alerts: Annotated[list[AlertmanagerAlert], Field(min_length=1, max_length=1_000)]
+    receiver: str
+    alerts: Annotated[list[AlertmanagerAlert], Field(min_length=1)]
     groupLabels: Labels = {}
     commonLabels: Labels = {}
     commonAnnotations: Annotations = {}
-    externalURL: Url = ""
+    externalURL: str = ""
     truncatedAlerts: Annotated[int, Field(ge=0)] = 0
 
     @property

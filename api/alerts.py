@@ -99,8 +99,8 @@ class AlertService:
             if found is None:  # the ledger said the key was taken; it cannot be gone
                 raise
             if not await self._deliver(found[0], key, notice):
-                raise ApiError("TicketClosed", f"ticket {found[0]} of this alert group closed while the "
-                               "notification arrived; send it again") from err
+                # ...and was closed already: go round once more, which opens the next generation.
+                return await self.receive(payload)
             await run_in_threadpool(self._seen, key_hash, payload.status)
             return Outcome("appended", found[0])
         return Outcome("opened", res.number)

@@ -60,11 +60,11 @@ def claim(s: Session, *, key_hash: str, group_key: str, receiver: str, status: s
     now = utcnow()
     row = s.get(AlertGroup, key_hash, with_for_update=True)
     if row is None:
-        s.add(AlertGroup(group_key_hash=key_hash, group_key=group_key, receiver=receiver, number=number,
+        s.add(AlertGroup(group_key_hash=key_hash, group_key=group_key, receiver=receiver[:200], number=number,
                          generation=generation, status=status, first_seen_at=now, last_seen_at=now, notifications=1))
         s.flush()
     elif row.generation < generation:
-        row.number, row.generation, row.receiver, row.status = number, generation, receiver, status
+        row.number, row.generation, row.receiver, row.status = number, generation, receiver[:200], status
         row.last_seen_at, row.notifications = now, row.notifications + 1
 
 
