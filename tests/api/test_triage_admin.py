@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import json
 import uuid
+from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -233,3 +234,39 @@ def test_migration_0005_keeps_each_rules_channel(kind, tmp_path, request):
         engine.dispose()
         if cleanup:
             cleanup()
+
+
+async def test_an_alert_label_rule_meets_an_alertmanager_ticket(desk):
+    """Through the webhook: the group's common labels reach triage, and the rule's
+    auto_resolve=false keeps the ticket open when the whole group resolves."""
+    rule = {"name": "Checkout alerts stay open", "channels": ["monitoring"],
+            "alert_labels": {"service": "checkout", "severity": "critical|page"},
+            "set_category": "payments", "add_tags": ["checkout"], "auto_resolve": False}
+    assert (await desk.http.post(RULES, json=rule, headers=desk.auth("admin"))).status_code == 201
+    fixtures = Path(__file__).parent / "alertmanager"
+
+    async def deliver(name: str) -> dict:
+        r = await desk.http.post("/inbound/alertmanager", content=(fixtures / name).read_bytes(),
+                                 headers={"Content-Type": "application/json"} | desk.auth())
+        assert r.status_code in (200, 201), r.text
+        return r.json()
+
+    number = (await deliver("firing.json"))["number"]
+    event = await _triaged_event(desk, number)
+    assert event["data"]["rules"] == ["Checkout alerts stay open"]
+    assert event["data"].get("auto_resolve") is False
+    t = await desk.ticket(number)
+    assert (t["category"], "checkout" in t["tags"]) == ("payments", True)
+
+    await deliver("refiring.json")
+    await deliver("resolved.json")
+    second = "9e0d7a55c3b2f417"  # the fingerprint of the group's second alert, in refiring.json
+    deadline = asyncio.get_running_loop().time() + 15
+    while not any(e["kind"] == "alert_resolved" and second in json.dumps(e["data"]) for e in (await desk.http.get(
+            f"/tickets/{number}/events", headers=desk.auth())).json()):
+        assert asyncio.get_running_loop().time() < deadline, "the group's alerts never resolved on the ticket"
+        await asyncio.sleep(0.05)
+    # An update runs after the signal that resolved the alerts: by now an auto-resolve would show.
+    r = await desk.act(number, kind="note", body="Group resolved; keeping this open for the post-mortem")
+    assert r.status_code == 200, r.text
+    assert r.json()["status"] != "resolved"
