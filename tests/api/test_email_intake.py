@@ -31,6 +31,26 @@ MAX_ATTACHMENT = 128 * 1024
 DANA = "Dana Scully <dana@customer.example>"
 
 
+async def smtp_send(port: int, msg: EmailMessage | bytes, mail_from: str = "dana@customer.example") -> tuple[int, str]:
+    """Deliver over SMTP with smtplib (in a thread: the listener runs on this event loop)."""
+    raw = msg if isinstance(msg, bytes) else msg.as_bytes(policy=msg.policy.clone(linesep="\r\n"))
+
+    def send() -> tuple[int, str]:
+        with smtplib.SMTP("127.0.0.1", port, timeout=30) as client:
+            client.ehlo("mta.test")
+            code, text = client.mail(mail_from)
+            if code != 250:
+                return code, text.decode()
+            client.rcpt("help@servicedesk.localhost")
+            try:
+                code, text = client.data(raw)
+            except smtplib.SMTPDataError as err:
+                return err.smtp_code, err.smtp_error.decode()
+            return code, text.decode()
+
+    return await asyncio.to_thread(send)
+
+
 @dataclass
 class MailDesk(Desk):
     smtp_port: int = 0
@@ -42,23 +62,7 @@ class MailDesk(Desk):
                                     headers=self.auth(role) | {"Content-Type": content_type})
 
     async def smtp(self, msg: EmailMessage | bytes, mail_from: str = "dana@customer.example") -> tuple[int, str]:
-        """Deliver over SMTP with smtplib (in a thread: the listener runs on this event loop)."""
-        raw = msg if isinstance(msg, bytes) else msg.as_bytes(policy=msg.policy.clone(linesep="\r\n"))
-
-        def send() -> tuple[int, str]:
-            with smtplib.SMTP("127.0.0.1", self.smtp_port, timeout=30) as client:
-                client.ehlo("mta.test")
-                code, text = client.mail(mail_from)
-                if code != 250:
-                    return code, text.decode()
-                client.rcpt("help@servicedesk.localhost")
-                try:
-                    code, text = client.data(raw)
-                except smtplib.SMTPDataError as err:
-                    return err.smtp_code, err.smtp_error.decode()
-                return code, text.decode()
-
-        return await asyncio.to_thread(send)
+        return await smtp_send(self.smtp_port, msg, mail_from)
 
     async def wait_for(self, number: int, check, timeout: float = 15.0) -> dict:
         deadline = asyncio.get_running_loop().time() + timeout
@@ -368,3 +372,28 @@ async def test_the_endpoint_wants_a_token_and_a_raw_message(mail_desk):
     assert r.status_code == 201
     r = await mail_desk.http.get("/inbound/email", headers=mail_desk.auth("agent"))
     assert r.status_code == 403  # the log is for supervisors and admins
+
+
+async def test_smtp_says_try_again_later_when_the_database_is_away(mail_desk):
+    """A 451 keeps the mail with the sending MTA, which retries: nothing is lost."""
+    from api.intake import Intake
+    from api.mail.inbound import MailIntake
+    from api.mail.smtp import SmtpListener
+    from models.db import make_engine, make_sessions
+
+    dead = make_engine("postgresql+psycopg://postgres@127.0.0.1:1/nowhere", connect_args={"connect_timeout": 2})
+    sessions = make_sessions(dead)
+    gateway = mail_desk.app.state.gateway
+    away = MailIntake(sessions, Intake(sessions, gateway), gateway, mail_desk.app.state.settings)
+    listener = SmtpListener(away, "127.0.0.1:0", data_size_limit=MAX_MESSAGE, hostname="servicedesk.localhost")
+    await listener.start()
+    m = new_mail("Phone line dead", "No dial tone.")
+    try:
+        code, text = await smtp_send(listener.port, m)
+    finally:
+        await listener.stop()
+        dead.dispose()
+    assert code == 451 and text.startswith("4.3.0 ") and "try again later" in text, text
+
+    code, text = await mail_desk.smtp(m)  # the MTA's retry, once the desk is back
+    assert code == 250 and "opened ticket #" in text
