@@ -26,7 +26,7 @@ from api.gateway import TicketGateway
 from api.intake import Intake
 from api.mail.attachments import Accepted, check_attachment
 from api.mail.loops import robot_reason
-from api.mail.parse import MalformedMail, ParsedMail, parse_mail
+from api.mail.parse import MalformedMail, ParsedMail, parse_mail, reply_text
 from api.mail.threading import ThreadMatch, find_thread
 from api.schemas import TicketCreate
 from models.mail import (
@@ -201,7 +201,12 @@ class MailIntake:
 
     def _row_status(self, number: int) -> str | None:
         with self._sessions() as s:
-            return s.scalars(select(TicketRow.status).where(TicketRow.number == number)).first()
+            status = s.scalars(select(TicketRow.status).where(TicketRow.number == number)).first()
+            ledgered = s.get(TicketIntake, number) if status is None else None
+            if ledgered is not None and ledgered.started_at is None:
+                # Accepted but its workflow not started yet (Temporal was away): the sender retries.
+                raise ApiError("TemporalUnavailable", f"ticket {number} is not started yet; try again later")
+            return status
 
     def _store_reply(self, number: int, key: str, mail: ParsedMail) -> tuple[list[AttachmentRef], list[RefusedAttachment]]:
         for attempt in (1, 2):
@@ -287,8 +292,9 @@ def _ticket_request(mail: ParsedMail, follow_up_of: int | None) -> dict[str, Any
 
 
 def _customer_reply(mail: ParsedMail, key: str, refs: list[AttachmentRef], refused: list[RefusedAttachment]) -> CustomerReply:
+    body = _clip(reply_text(mail.text), MAX_BODY_CHARS, "[message truncated]") if mail.text else _body(mail)
     return CustomerReply(actor=Actor(kind="customer", id=mail.from_address, name=mail.from_name[:200]),
-                         body=_body(mail), channel="email", recorded_by="email", message_id=key,
+                         body=body, channel="email", recorded_by="email", message_id=key,
                          attachments=refs, refused_attachments=refused)
 
 

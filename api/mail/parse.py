@@ -253,3 +253,31 @@ def html_to_text(source: str) -> str:
         text = html.unescape(re.sub(r"<[^>]*>", " ", source))
     lines = [" ".join(line.split()) for line in text.split("\n")]
     return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
+
+
+# --- replies: what the customer wrote, without the quoted history ------------------------------
+
+_QUOTE_HEADERS = (
+    re.compile(r"^(On|Am|Le|El|Il|Op)\s.{0,300}(wrote|schrieb|a écrit|escribió|ha scritto|schreef)\b.{0,200}:\s*$", re.IGNORECASE),
+    re.compile(r"^-{2,}\s*(Original Message|Ursprüngliche Nachricht|Message d'origine)\s*-{2,}\s*$", re.IGNORECASE),
+    re.compile(r"^_{10,}\s*$"),  # Outlook's rule above "From: ... Sent: ..."
+)
+
+
+def reply_text(text: str) -> str:
+    """A reply's own words: cut at the first "On ... wrote:" (also wrapped over two lines),
+    "-----Original Message-----" or Outlook's rule, and drop trailing "> " quoted lines. The
+    whole text when that would leave nothing."""
+    lines = text.split("\n")
+    cut = len(lines)
+    for i, line in enumerate(lines):
+        joined = f"{line} {lines[i + 1]}" if i + 1 < len(lines) else line
+        if any(p.match(line.strip()) for p in _QUOTE_HEADERS) or (
+                _QUOTE_HEADERS[0].match(joined.strip()) and not line.startswith(">")):
+            cut = i
+            break
+    kept = lines[:cut]
+    while kept and (not kept[-1].strip() or kept[-1].lstrip().startswith(">")):
+        kept.pop()
+    own = "\n".join(kept).strip()
+    return own or text

@@ -6,7 +6,7 @@ from email.message import EmailMessage
 
 import pytest
 
-from api.mail.parse import MalformedMail, html_to_text, parse_mail
+from api.mail.parse import MalformedMail, html_to_text, parse_mail, reply_text
 
 PNG = bytes.fromhex("89504e470d0a1a0a0000000d4948445200000001000000010806000000"
                     "1f15c4890000000d49444154789c6360000002000154a24f5d0000000049454e44ae426082")
@@ -118,3 +118,20 @@ def test_unknown_charset_does_not_lose_the_text():
 
 def test_html_to_text_survives_broken_html():
     assert html_to_text("<p>one<p>two</div></span>&amp;") == "one\ntwo\n&"
+
+
+@pytest.mark.parametrize("text, own", [
+    ("Still broken.\n\nOn Mon, 23 Nov 2026 at 09:00, Help desk <help@servicedesk.localhost> wrote:\n> We restarted it.\n> Regards",
+     "Still broken."),
+    ("Still broken.\n\nOn Mon, 23 Nov 2026 at 09:00, Help desk\n<help@servicedesk.localhost> wrote:\n> We restarted it.",
+     "Still broken."),
+    ("Immer noch kaputt.\n\nAm 23.11.2026 um 09:00 schrieb Help desk:\n> Neu gestartet.", "Immer noch kaputt."),
+    ("Still broken.\n\n-----Original Message-----\nFrom: Help desk\nSent: Monday\n\nWe restarted it.", "Still broken."),
+    ("Still broken.\n\n________________________________\nFrom: Help desk\nSent: Monday", "Still broken."),
+    ("Thanks!\n\n> We restarted it.\n> Regards\n", "Thanks!"),
+    ("> quoted\nmy answer in between\n> more quote", "> quoted\nmy answer in between"),
+    ("On second thought, it works.", "On second thought, it works."),
+    ("> only a quote", "> only a quote"),  # nothing of their own: keep everything
+])
+def test_reply_text_drops_the_quoted_history(text, own):
+    assert reply_text(text) == own
