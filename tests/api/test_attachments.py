@@ -110,3 +110,9 @@ async def test_mail_attachments_are_stored_once_per_mail_and_part(mail_desk):
         ("printer.log", "text/plain", reply["Message-ID"])]
     r = await mail_desk.http.get(f"/tickets/{number}/attachments/{files[2]['id']}", headers=mail_desk.auth())
     assert r.content == b"12:00 jam\n12:01 jam\n"
+
+    # The reply in the conversation links its file, once.
+    t = await mail_desk.wait_for(number, lambda t: any(e["body"] == "And the log." for e in t["conversation"]))
+    [entry] = [e for e in t["conversation"] if e["body"] == "And the log."]
+    assert [(a["filename"], a["url"]) for a in entry["attachments"]] == [
+        ("printer.log", f"/tickets/{number}/attachments/{files[2]['id']}")]
