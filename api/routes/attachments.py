@@ -16,6 +16,7 @@ from starlette.concurrency import run_in_threadpool
 from api.deps import AgentDep, ReaderDep, SessionsDep
 from api.errors import ApiError
 from api.mail.attachments import Accepted, check_attachment
+from api.routes.inbound_mail import utc
 from models import queries
 from models.mail import Attachment, get_attachment, list_attachments, store_attachment
 
@@ -36,7 +37,8 @@ class AttachmentOut(BaseModel):
 
     @classmethod
     def from_row(cls, row: Attachment) -> AttachmentOut:
-        return cls(**{name: getattr(row, name) for name in cls.model_fields})
+        data = {name: getattr(row, name) for name in cls.model_fields}
+        return cls(**data | {"created_at": utc(row.created_at)})
 
 
 class AttachmentStored(BaseModel):

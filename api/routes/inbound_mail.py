@@ -3,6 +3,7 @@ listener takes the same path); GET /inbound/email: what became of each mail, for
 
 from __future__ import annotations
 
+from datetime import datetime, timezone
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Path, Query, Request
@@ -20,6 +21,11 @@ router = APIRouter(prefix="/inbound/email", tags=["e-mail"])
 OperatorDep = Annotated[Principal, Depends(require_role("supervisor", "admin"))]
 RAW_TYPES = ("message/rfc822", "text/plain", "application/octet-stream")
 STATUS_BY_OUTCOME = {"opened": 201, "replied": 200, "duplicate": 200, "ignored": 202}
+
+
+def utc(at: datetime) -> datetime:
+    """SQLite hands timestamps back without their zone; they were written in UTC."""
+    return at if at.tzinfo is not None else at.replace(tzinfo=timezone.utc)
 
 
 def mail_intake(request: Request) -> MailIntake:
@@ -64,13 +70,13 @@ class InboundMailOut(BaseModel):
     via: str
     raw_size: int
     raw_kept: bool
-    received_at: str
+    received_at: datetime
 
     @classmethod
     def from_row(cls, row: InboundMail) -> InboundMailOut:
         return cls(id=row.id, message_id=row.message_id, sender=row.sender, subject=row.subject, outcome=row.outcome,
                    reason=row.reason, number=row.number, via=row.via, raw_size=row.raw_size,
-                   raw_kept=row.raw is not None, received_at=row.received_at.isoformat())
+                   raw_kept=row.raw is not None, received_at=utc(row.received_at))
 
 
 @router.post("", response_model=MailReceived, status_code=201, responses={

@@ -3,6 +3,8 @@ downloaded byte for byte; refused when too large, of a forbidden type or not wha
 
 from __future__ import annotations
 
+import hashlib
+from datetime import datetime, timedelta
 from urllib.parse import quote
 
 from tests.api.test_email_intake import EXE, MAX_ATTACHMENT, PDF, PNG, mail_desk, new_mail  # noqa: F401  (fixture)
@@ -31,7 +33,8 @@ async def test_an_agent_uploads_lists_and_downloads_a_file(mail_desk):
     assert r.status_code == 200
     [listed] = r.json()
     assert listed["id"] == stored["id"] and listed["uploaded_by"] == "sam@demo.example"
-    assert listed["message_id"] is None and len(listed["sha256"]) == 64
+    assert listed["message_id"] is None and listed["sha256"] == hashlib.sha256(PNG).hexdigest()
+    assert datetime.fromisoformat(listed["created_at"]).utcoffset() == timedelta(0)
 
     r = await mail_desk.http.get(f"/tickets/{number}/attachments/{stored['id']}", headers=mail_desk.auth("auditor"))
     assert r.status_code == 200 and r.content == PNG

@@ -8,6 +8,7 @@ import asyncio
 import re
 import smtplib
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from email.message import EmailMessage
 from email.utils import make_msgid
 
@@ -163,15 +164,16 @@ async def test_a_new_mail_over_smtp_opens_a_ticket_with_its_attachments(mail_des
         assert r.headers["content-disposition"].startswith("attachment;")
         assert f"filename*=UTF-8''{f['filename']}" in r.headers["content-disposition"]
 
-    # The ticket shows its files with their download links, and the one it did not keep.
+    # The ticket shows its files with their download links (and, below, the one it did not keep).
     assert [(a["filename"], a["url"]) for a in t["attachments"]] == [
         (f["filename"], f"/tickets/{number}/attachments/{f['id']}") for f in files]
-    assert t["refused_attachments"] == [  # needs api/intake.py to pass refused_attachments on (lead)
-        {"filename": "driver-fix.exe", "reason": "executable files are not accepted (a Windows executable)"}]
 
     # The refused .exe did not stop the ticket, and the operators' log says what was not kept.
     entry = next(e for e in await mail_desk.inbound_log() if e["number"] == number)
     assert (entry["outcome"], entry["via"], entry["sender"]) == ("opened", "smtp", "dana@customer.example")
+    assert datetime.fromisoformat(entry["received_at"]).utcoffset() == timedelta(0)
+    assert t["refused_attachments"] == [  # needs api/intake.py to pass refused_attachments on (lead)
+        {"filename": "driver-fix.exe", "reason": "executable files are not accepted (a Windows executable)"}]
     assert "driver-fix.exe: executable files are not accepted" in entry["reason"]
 
 
