@@ -59,6 +59,12 @@ async def _act(handle, action) -> m.TicketView:
     return await handle.execute_update(m.ACT_UPDATE, dataclasses.asdict(action), result_type=m.TicketView)
 
 
+# The test server's clock keeps running (in real time) between a skip and the next step, and
+# the worker's start-up sits in between: on a loaded machine that is a second or two. The due
+# times below are worked out by hand to the minute, so a few seconds of slack loses nothing.
+SLACK = timedelta(seconds=5)
+
+
 async def _view(handle) -> m.TicketView:
     return await handle.query(m.VIEW_QUERY, result_type=m.TicketView)
 
@@ -93,9 +99,9 @@ async def test_week_long_business_hours_sla_with_pause_priority_change_and_escal
         start = view.ticket.created_at
         first, resolution = _clock(view, "first_response"), _clock(view, "resolution")
         # 4 h from Thu 10:00: 10:00-12:30 and 13:30-15:00.
-        assert abs(first.due_at - paris("2027-03-25 15:00")) < timedelta(seconds=1)
+        assert abs(first.due_at - paris("2027-03-25 15:00")) < SLACK
         # 40 h: Thu 7 h, Fri 8 h, (weekend, Easter Monday), Tue, Wed, Thu 8 h each = 39 h, Fri 09:00-10:00 CEST.
-        assert abs(resolution.due_at - paris("2027-04-02 10:00")) < timedelta(seconds=1)
+        assert abs(resolution.due_at - paris("2027-04-02 10:00")) < SLACK
         assert view.ticket.sla_status == "ok"
 
         # Thu 11:00: the first public reply meets the first-response target.
@@ -115,8 +121,8 @@ async def test_week_long_business_hours_sla_with_pause_priority_change_and_escal
         await handle.signal(m.CUSTOMER_REPLY_SIGNAL, {"actor": dataclasses.asdict(DANA), "body": "Card 4411"})
         view = await _settled(handle, lambda v: v.ticket.status == "open")
         # 2 h of pause inside opening hours (Fri 17-18, Tue 9-10): due 2 h later, Fri 2 April 12:00.
-        assert abs(_clock(view, "resolution").due_at - paris("2027-04-02 12:00")) < timedelta(seconds=1)
-        assert abs(_clock(view, "next_response").due_at - paris("2027-03-31 10:00")) < timedelta(seconds=1)
+        assert abs(_clock(view, "resolution").due_at - paris("2027-04-02 12:00")) < SLACK
+        assert abs(_clock(view, "next_response").due_at - paris("2027-03-31 10:00")) < SLACK
         await _sleep_until(env, paris("2027-03-30 11:00"))
         await _act(handle, m.Reply(actor=SAM, body="Thanks, on it."))
 
@@ -129,7 +135,7 @@ async def test_week_long_business_hours_sla_with_pause_priority_change_and_escal
         await _sleep_until(env, paris("2027-03-31 10:00"))
         view = await _act(handle, m.SetPriority(actor=SAM, priority="high"))
         view = await _settled(handle, lambda v: v.ticket.sla_policy == "Facilities, urgent")
-        assert abs(_clock(view, "resolution").due_at - paris("2027-04-01 12:00")) < timedelta(seconds=1)
+        assert abs(_clock(view, "resolution").due_at - paris("2027-04-01 12:00")) < SLACK
 
         # Thu 1 April 13:00: past the breach (12:00) and escalation level 2 (12:30).
         await _sleep_until(env, paris("2027-04-01 13:00"))
@@ -161,7 +167,7 @@ async def test_week_long_business_hours_sla_with_pause_priority_change_and_escal
     assert [f.milestone for f in fired] == [name for name, _ in expected]
     for f, (_, due) in zip(fired, expected):
         # The ticket was created a fraction of a second after 10:00; its clocks started then.
-        assert abs(f.due_at.replace(tzinfo=timezone.utc) - due) < timedelta(seconds=1), (f.milestone, f.due_at)
+        assert abs(f.due_at.replace(tzinfo=timezone.utc) - due) < SLACK, (f.milestone, f.due_at)
     for f in fired:
         assert 0 <= f.lateness_ms < 5_000, (f.milestone, f.lateness_ms)
         assert f.fired_at.replace(tzinfo=timezone.utc) >= f.due_at.replace(tzinfo=timezone.utc)
