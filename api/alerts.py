@@ -109,38 +109,33 @@ class AlertService:
 
     async def _deliver(self, number: int, key: str, notice: AlertNotice) -> bool:
         """Signal the notification to the group's ticket: True when delivered, False when
-        the ticket is closed (or its closed history is gone)."""
-        try:
-            await self._gateway.alert(number, notice)
-            return True
-        except ApiError as err:
-            if err.type == "TicketClosed":
+        the ticket is closed (or closed so long ago that its history is gone)."""
+        for _ in range(3):
+            try:
+                await self._gateway.alert(number, notice)
+                return True
+            except ApiError as err:
+                if err.type not in ("TicketClosed", "TicketNotFound"):
+                    raise
+            # No running workflow took it. The API may have died between ledgering the ticket
+            # and starting it: start it from the ledger. Or it was starting at this very
+            # moment (the gateway then reports it as ended): ask the ticket itself.
+            await self._start_ledgered(key)
+            view = await self._gateway.view(number)
+            if view is None or view.ticket.status == "closed":
                 return False
-            if err.type != "TicketNotFound":
-                raise
-        # No workflow: either the API died between ledgering the ticket and starting it (start
-        # it now, from the ledger), or it closed long enough ago that its history is gone.
-        if not await self._start_ledgered(key):
-            return False
-        try:
-            await self._gateway.alert(number, notice)
-            return True
-        except ApiError as err:
-            if err.type in ("TicketClosed", "TicketNotFound"):
-                return False
-            raise
+        raise ApiError("TemporalUnavailable", f"ticket {number} did not take the notification; send it again")
 
-    async def _start_ledgered(self, key: str) -> bool:
-        """Start the ledgered ticket of `key` if it never started; False if it had started."""
+    async def _start_ledgered(self, key: str) -> None:
+        """Start the ledgered ticket of `key` if it never started."""
         found = await run_in_threadpool(self._ledgered, key)
         if found is None:
-            return False
+            return
         number, request = found
         res = await self._intake.open(source=SOURCE, key=key, ticket=request["ticket"],
                                       created_by=Actor(**request["created_by"]))
         if not res.started:
             log.warning("alert ticket %s was ledgered but never started: started it", number)
-        return not res.started
 
     # --- the alert_groups table --------------------------------------------------------
 
