@@ -40,6 +40,7 @@ STATUS_BY_TYPE: dict[str, int] = {
     "UnknownCalendar": 422,
     "IdempotencyKeyReused": 422,
     "TemporalUnavailable": 503,
+    "TicketRunning": 503,  # a message raced the ticket's start; a retry reaches it
     "DatabaseUnavailable": 503,
     "Timeout": 504,
 }

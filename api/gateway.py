@@ -101,10 +101,16 @@ class TicketGateway:
         await self._signal(number, ROUTE_SIGNAL, {"reason": reason})
 
     async def _signal(self, number: int, name: str, payload: dict[str, Any]) -> None:
-        try:
-            await self._handle(number).signal(name, payload)
-        except RPCError as err:
-            raise await self._not_found_or_unavailable(number, err) from err
+        for attempt in (1, 2):
+            try:
+                await self._handle(number).signal(name, payload)
+                return
+            except RPCError as err:
+                problem = await self._not_found_or_unavailable(number, err)
+                # Running after all: it started between the signal and the check. Once more.
+                if problem.type == "TicketRunning" and attempt == 1:
+                    continue
+                raise problem from err
 
     async def view(self, number: int) -> TicketView | None:
         """The live view, or None when no workflow history exists (never started, or past retention)."""
@@ -125,6 +131,8 @@ class TicketGateway:
             return ApiError("TicketNotFound", f"ticket {number} does not exist")
         if desc.status == WorkflowExecutionStatus.COMPLETED:
             return ApiError("TicketClosed", f"ticket {number} is closed; nothing can change it")
+        if desc.status == WorkflowExecutionStatus.RUNNING:
+            return ApiError("TicketRunning", f"ticket {number} was not ready for the message; retry")
         return ApiError("TicketClosed", f"ticket {number} has ended ({desc.status.name.lower() if desc.status else 'unknown'})")
 
 
