@@ -14,14 +14,22 @@ from api.errors import install_error_handlers, register_action_tags
 from api.gateway import TicketGateway
 from api.intake import Intake
 from api.limits import BodySizeLimit
-from api.routes import directory, health, sla, sla_admin, tickets
-from api.routes import triage_admin
-from api.routes import alerts as alert_routes
-from api.routes import availability, routing_admin
-from api.routes import attachments, inbound_mail
 from api.mail.inbound import MailIntake
 from api.mail.smtp import SmtpListener
-from api.schemas import ACTION_BODIES
+from api.routes import alerts as alert_routes
+from api.routes import (
+    attachments,
+    availability,
+    directory,
+    health,
+    inbound_mail,
+    routing_admin,
+    sla,
+    sla_admin,
+    tickets,
+    triage_admin,
+)
+from api.schemas_actions import ACTION_BODIES
 from models.db import make_engine, make_sessions
 from models.settings import Settings
 
@@ -79,9 +87,9 @@ def create_app(settings: Settings | None = None, *, temporal: Client | None = No
     app.include_router(sla.router)
     app.include_router(sla_admin.router)
     app.include_router(triage_admin.router)
-    app.include_router(alert_routes.router)
     app.include_router(availability.router)
     app.include_router(routing_admin.router)
+    app.include_router(alert_routes.router)
     app.include_router(inbound_mail.router)
     app.include_router(attachments.router)
     return app

@@ -29,7 +29,7 @@ from api.gateway import TicketGateway
 from api.schemas import TicketCreate
 from models.tables import TicketIntake
 from workflows.codec import decode_dataclass
-from workflows.messages import Actor, AlertInstance, AlertSource, AttachmentRef, TicketInput
+from workflows.messages import Actor, AlertInstance, AlertSource, AttachmentRef, RefusedAttachment, TicketInput
 
 # Runs inside the ledger's transaction once the number is known, e.g. to store attachments
 # or claim an alert group: returns what the workflow input needs from that work.
@@ -186,6 +186,9 @@ def _extra_fields(extra: dict[str, Any]) -> dict[str, Any]:
         out["message_id"] = extra["message_id"]
     if extra.get("attachments"):
         out["attachments"] = [decode_dataclass(AttachmentRef, a, "attachments") for a in extra["attachments"]]
+    if extra.get("refused_attachments"):
+        out["refused_attachments"] = [decode_dataclass(RefusedAttachment, a, "refused_attachments")
+                                      for a in extra["refused_attachments"]]
     if extra.get("alert"):
         out["alert"] = decode_dataclass(AlertSource, extra["alert"], "alert")
     if extra.get("alerts"):
