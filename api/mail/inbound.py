@@ -146,19 +146,38 @@ class MailIntake:
                            stored.get("attachments", []), stored.get("refused", []))
 
     async def _reply(self, match: ThreadMatch, key: str, mail: ParsedMail) -> MailOutcome:
-        status = await self._status(match.number)
+        number, status, how = await self._current(match.number, f"matched by {match.how}")
         if status is None:  # the ticket is gone (or was never started): a new ticket, then
             return await self._open(key, mail)
         if status == "closed":
-            return await self._open(key, mail, follow_up_of=match.number)
-        refs, refused = await self._db(self._store_reply, match.number, key, mail)
+            return await self._open(key, mail, follow_up_of=number)
+        refs, refused = await self._db(self._store_reply, number, key, mail)
         try:
-            await self._gateway.customer_reply(match.number, _customer_reply(mail, key, refs, refused))
+            await self._gateway.customer_reply(number, _customer_reply(mail, key, refs, refused))
         except ApiError as err:
             if err.type == "TicketClosed":  # closed between the look and the signal
-                return await self._open(key, mail, follow_up_of=match.number)
+                return await self._open(key, mail, follow_up_of=number)
             raise
-        return MailOutcome("replied", match.number, _with_refused(f"matched by {match.how}", refused), key, refs, refused)
+        return MailOutcome("replied", number, _with_refused(how, refused), key, refs, refused)
+
+    async def _current(self, number: int, how: str) -> tuple[int, str | None, str]:
+        """The ticket a reply to `number` belongs to: a duplicate merged into another hands its
+        mail on to that one (and so on, a few hops at most)."""
+        status = await self._status(number)
+        for _ in range(5):
+            if status != "closed":
+                break
+            view = await self._gateway.view(number)
+            into = view.ticket.merged_into if view is not None else await self._db(self._row_merged_into, number)
+            if into is None:
+                break
+            how += f"; #{number} was merged into #{into}"
+            number, status = into, await self._status(into)
+        return number, status, how
+
+    def _row_merged_into(self, number: int) -> int | None:
+        with self._sessions() as s:
+            return s.scalars(select(TicketRow.merged_into).where(TicketRow.number == number)).first()
 
     async def _redeliver(self, known: _Known, key: str, mail: ParsedMail) -> MailOutcome:
         """The same mail again (an MTA retry, or HTTP and SMTP both): make sure what it did the

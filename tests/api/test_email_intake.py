@@ -369,6 +369,23 @@ async def test_a_reply_to_a_closed_ticket_opens_a_follow_up(mail_desk):
     assert customer_bodies(await mail_desk.ticket(number)) == []
 
 
+async def test_a_reply_to_a_merged_duplicate_goes_to_its_primary(mail_desk):
+    primary = (await mail_desk.post_mail(new_mail("VPN down", "Since 9am."))).json()["number"]
+    first = new_mail("VPN broken again", "Cannot connect.", sender="Eli <eli@customer.example>")
+    dup = (await mail_desk.post_mail(first)).json()["number"]
+    await mail_desk.wait_routed(primary)
+    await mail_desk.wait_routed(dup)
+    r = await mail_desk.act(dup, kind="merge", into=primary)
+    assert r.status_code == 200 and r.json()["merged_into"] == primary
+
+    r = await mail_desk.post_mail(reply_to(first, "Works again for me.", sender="Eli <eli@customer.example>"))
+    assert (r.status_code, r.json()["outcome"], r.json()["number"]) == (200, "replied", primary), r.text
+    assert f"#{dup} was merged into #{primary}" in r.json()["reason"]
+    t = await mail_desk.wait_for(primary, lambda t: "Works again for me." in customer_bodies(t))
+    entry = next(e for e in t["conversation"] if e["body"] == "Works again for me.")
+    assert entry["author"]["id"] == "eli@customer.example"
+
+
 async def test_the_endpoint_wants_a_token_and_a_raw_message(mail_desk):
     raw = new_mail().as_bytes()
     r = await mail_desk.http.post("/inbound/email", content=raw, headers={"Content-Type": "message/rfc822"})
