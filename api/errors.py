@@ -37,6 +37,7 @@ STATUS_BY_TYPE: dict[str, int] = {
     "UnknownAgent": 422,
     "UnknownTeam": 422,
     "UnknownTicket": 422,
+    "UnknownAttachment": 422,
     "UnknownCalendar": 422,
     "IdempotencyKeyReused": 422,
     "TemporalUnavailable": 503,

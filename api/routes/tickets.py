@@ -3,6 +3,7 @@ read the live view from the workflow and lists from the read model."""
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Body, Depends, Header, Path, Query, Request, Response, status
@@ -21,9 +22,10 @@ from api.schemas import (
     TicketPage,
     TicketSummary,
 )
-from api.schemas_actions import ACTION_EXAMPLES, ActionIn, SplitIn
+from api.schemas_actions import ACTION_EXAMPLES, ActionIn, NoteIn, ReplyIn, SplitIn
 from api.ticket_links import check_merge_target, split_action
 from models import queries
+from models.mail import get_attachment
 from workflows import messages as m
 
 router = APIRouter(prefix="/tickets", tags=["tickets"])
@@ -130,8 +132,23 @@ async def act(
     if isinstance(action, m.Merge):
         await check_merge_target(number, action, tickets)
     await run_in_threadpool(_check_references, sessions, action)
+    if isinstance(body, (ReplyIn, NoteIn)) and body.attachments:
+        action = await run_in_threadpool(_with_attachments, sessions, number, action, body.attachments)
     update_id = f"{me.agent_id}:{idempotency_key}" if idempotency_key else None
     return TicketOut.from_view(await tickets.act(number, action, update_id=update_id))
+
+
+def _with_attachments(sessions, number: int, action, ids: list[int]):
+    """A reply or note names files uploaded to this ticket; the workflow gets their references."""
+    refs = []
+    with sessions() as s:
+        for i, attachment_id in enumerate(dict.fromkeys(ids)):
+            row = get_attachment(s, number, attachment_id)
+            if row is None:
+                raise ApiError("UnknownAttachment", f"attachments[{i}]: ticket {number} has no attachment {attachment_id}",
+                               [{"field": f"attachments[{i}]", "message": "no such attachment on this ticket"}])
+            refs.append(m.AttachmentRef(id=row.id, filename=row.filename, content_type=row.content_type, size=row.size))
+    return dataclasses.replace(action, attachments=refs)
 
 
 def _check_references(sessions, action) -> None:

@@ -119,3 +119,26 @@ async def test_mail_attachments_are_stored_once_per_mail_and_part(mail_desk):
     [entry] = [e for e in t["conversation"] if e["body"] == "And the log."]
     assert [(a["filename"], a["url"]) for a in entry["attachments"]] == [
         ("printer.log", f"/tickets/{number}/attachments/{files[2]['id']}")]
+
+
+async def test_a_reply_carries_uploaded_files_and_refuses_strangers(mail_desk):
+    number = await open_ticket(mail_desk)
+    other = await open_ticket(mail_desk)
+    await mail_desk.wait_routed(number)
+    fix = (await upload(mail_desk, number, "fix.pdf", PDF, "application/pdf")).json()
+    elsewhere = (await upload(mail_desk, other, "other.pdf", PDF, "application/pdf")).json()
+
+    r = await mail_desk.act(number, kind="reply", body="The fix is attached.", attachments=[fix["id"]])
+    assert r.status_code == 200, r.text
+    entry = r.json()["conversation"][-1]
+    assert [(a["id"], a["filename"], a["url"]) for a in entry["attachments"]] == [
+        (fix["id"], "fix.pdf", f"/tickets/{number}/attachments/{fix['id']}")]
+    events = (await mail_desk.http.get(f"/tickets/{number}/events", headers=mail_desk.auth())).json()
+    assert events[-1]["kind"] == "reply" and events[-1]["data"]["attachments"][0]["id"] == fix["id"]
+
+    # A file of another ticket, or one that does not exist, is refused and nothing is said.
+    for ids in ([elsewhere["id"]], [fix["id"], 999_999]):
+        r = await mail_desk.act(number, kind="note", body="see file", attachments=ids)
+        assert r.status_code == 422 and r.json()["error"]["type"] == "UnknownAttachment", r.text
+    t = await mail_desk.ticket(number)
+    assert [e["body"] for e in t["conversation"]] == ["The fix is attached."]
