@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import os
 import re
+import smtplib
 import signal
 import socket
 import subprocess
 import sys
+from email.message import EmailMessage
 from pathlib import Path
 
 import httpx
@@ -24,7 +26,8 @@ def _start(tmp_path: Path, ports: dict[str, int], log: Path) -> subprocess.Popen
            "SERVICEDESK_DATA_DIR": str(tmp_path / "data"),
            "SERVICEDESK_TEMPORAL_ADDRESS": f"127.0.0.1:{ports['temporal']}",
            "SERVICEDESK_TEMPORAL_UI_PORT": str(ports["ui"]),
-           "SERVICEDESK_API_PORT": str(ports["api"])}
+           "SERVICEDESK_API_PORT": str(ports["api"]),
+           "SERVICEDESK_SMTP_LISTEN": f"127.0.0.1:{ports['smtp']}"}
     env.pop("DATABASE_URL", None)
     return subprocess.Popen([sys.executable, "-m", "servicedesk", "dev"], env=env, cwd=tmp_path,
                             stdout=log.open("w"), stderr=subprocess.STDOUT)
@@ -41,7 +44,7 @@ def _port_open(port: int) -> bool:
 
 
 def test_dev_runs_everything_and_keeps_tickets(tmp_path):
-    ports = {"temporal": free_port(), "ui": free_port(), "api": free_port()}
+    ports = {"temporal": free_port(), "ui": free_port(), "api": free_port(), "smtp": free_port()}
     api = f"http://127.0.0.1:{ports['api']}"
     log = tmp_path / "dev1.log"
     proc = _start(tmp_path, ports, log)
@@ -58,6 +61,18 @@ def test_dev_runs_everything_and_keeps_tickets(tmp_path):
                           what="intake")
         assert routed["team"] == "network"
         assert httpx.get(f"http://127.0.0.1:{ports['ui']}/").status_code == 200  # the Web UI is up
+
+        # The SMTP listener it started takes mail in: a ticket opens from it.
+        assert f"smtp://127.0.0.1:{ports['smtp']}" in log.read_text()
+        mail = EmailMessage()
+        mail["From"], mail["To"], mail["Subject"] = "Eli <eli@customer.example>", "help@servicedesk.localhost", "Mouse dead"
+        mail["Message-ID"] = "<dev-e2e-1@customer.example>"
+        mail.set_content("The mouse stopped working.")
+        with smtplib.SMTP("127.0.0.1", ports["smtp"], timeout=30) as client:
+            client.send_message(mail)
+        by_mail = wait_for(lambda: httpx.get(f"{api}/tickets", params={"q": "Mouse dead"}, headers=headers).json()["items"],
+                           what="the mailed ticket")
+        assert (by_mail[0]["channel"], by_mail[0]["requester_email"]) == ("email", "eli@customer.example")
     finally:
         proc.send_signal(signal.SIGINT)  # what Ctrl-C sends
         assert proc.wait(timeout=60) == 0
@@ -72,6 +87,6 @@ def test_dev_runs_everything_and_keeps_tickets(tmp_path):
         assert (t["subject"], t["team"], t["live"]) == ("VPN is down", "network", True)
         r = httpx.post(f"{api}/tickets/{number}/actions", json={"kind": "reply", "body": "Back after a restart"}, headers=headers)
         assert r.status_code == 200 and r.json()["status"] == "open"
-        assert httpx.get(f"{api}/tickets", headers=headers).json()["total"] == 1
+        assert httpx.get(f"{api}/tickets", headers=headers).json()["total"] == 2
     finally:
         stop(proc, signal.SIGINT, timeout=60)
