@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from dataclasses import dataclass
 
 import httpx
@@ -54,10 +55,23 @@ class Desk:
     async def act(self, number: int, role: str = "agent", headers: dict | None = None, **body) -> httpx.Response:
         return await self.http.post(f"/tickets/{number}/actions", json=body, headers=self.auth(role) | (headers or {}))
 
+    async def wait_for(self, number: int, check, timeout: float = 20.0) -> dict:
+        """Poll the ticket's live view until `check(view)` holds (things that follow a signal
+        or another workflow happen shortly after the call that caused them)."""
+        deadline = asyncio.get_running_loop().time() + timeout
+        while True:
+            r = await self.http.get(f"/tickets/{number}", headers=self.auth())
+            if r.status_code == 200 and check(r.json()):
+                return r.json()
+            if asyncio.get_running_loop().time() > deadline:
+                raise AssertionError(f"ticket {number} never got there: {r.status_code} {r.text[:2000]}")
+            await asyncio.sleep(0.05)
 
-@pytest.fixture
-async def desk(dev_server, database, task_queue):
-    settings = Settings(task_queue=task_queue, max_body_bytes=64 * 1024)
+
+@contextlib.asynccontextmanager
+async def running_desk(dev_server, database, task_queue, desk_class: type[Desk] = Desk, **settings):
+    """The API (in-process) and a worker on the real dev server, with a token per role."""
+    settings = Settings(task_queue=task_queue, **{"max_body_bytes": 64 * 1024} | settings)
     with database.sessions.begin() as s:
         tokens = {role: issue_token(s, s.scalars(select(Agent).where(Agent.email == email)).one(), "test")
                   for role, email in ROLES.items()}
@@ -66,4 +80,10 @@ async def desk(dev_server, database, task_queue):
         async with app.router.lifespan_context(app):
             transport = httpx.ASGITransport(app=app)
             async with httpx.AsyncClient(transport=transport, base_url="http://desk") as http:
-                yield Desk(http=http, tokens=tokens, db=database, app=app, temporal=dev_server.client)
+                yield desk_class(http=http, tokens=tokens, db=database, app=app, temporal=dev_server.client)
+
+
+@pytest.fixture
+async def desk(dev_server, database, task_queue):
+    async with running_desk(dev_server, database, task_queue) as d:
+        yield d

@@ -16,12 +16,8 @@ import httpx
 import pytest
 from sqlalchemy import func, select
 
-from api.app import create_app
-from models.settings import Settings
-from models.tables import Agent, TicketIntake
-from models.tokens import issue_token
-from servicedesk.worker import build_worker
-from tests.api.conftest import ROLES, Desk
+from models.tables import TicketIntake
+from tests.api.conftest import Desk, running_desk
 
 PNG = bytes.fromhex("89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c4890000000d49444154789c"
                     "6360000002000154a24f5d0000000049454e44ae426082")
@@ -65,16 +61,6 @@ class MailDesk(Desk):
     async def smtp(self, msg: EmailMessage | bytes, mail_from: str = "dana@customer.example") -> tuple[int, str]:
         return await smtp_send(self.smtp_port, msg, mail_from)
 
-    async def wait_for(self, number: int, check, timeout: float = 15.0) -> dict:
-        deadline = asyncio.get_running_loop().time() + timeout
-        while True:
-            t = await self.ticket(number)
-            if check(t):
-                return t
-            if asyncio.get_running_loop().time() > deadline:
-                raise AssertionError(f"ticket {number} never got there: {t}")
-            await asyncio.sleep(0.05)
-
     async def inbound_log(self, **params) -> list[dict]:
         r = await self.http.get("/inbound/email", params=params, headers=self.auth("supervisor"))
         assert r.status_code == 200, r.text
@@ -87,18 +73,10 @@ class MailDesk(Desk):
 
 @pytest.fixture
 async def mail_desk(dev_server, database, task_queue):
-    settings = Settings(task_queue=task_queue, max_body_bytes=64 * 1024, smtp_listen="127.0.0.1:0",
-                        max_message_bytes=MAX_MESSAGE, max_attachment_bytes=MAX_ATTACHMENT)
-    with database.sessions.begin() as s:
-        tokens = {role: issue_token(s, s.scalars(select(Agent).where(Agent.email == email)).one(), "test")
-                  for role, email in ROLES.items()}
-    app = create_app(settings, temporal=dev_server.client, sessions=database.sessions, sweep=False)
-    async with build_worker(dev_server.client, database.sessions, task_queue):
-        async with app.router.lifespan_context(app):
-            transport = httpx.ASGITransport(app=app)
-            async with httpx.AsyncClient(transport=transport, base_url="http://desk") as http:
-                yield MailDesk(http=http, tokens=tokens, db=database, app=app, temporal=dev_server.client,
-                               smtp_port=app.state.smtp.port)
+    async with running_desk(dev_server, database, task_queue, MailDesk, smtp_listen="127.0.0.1:0",
+                            max_message_bytes=MAX_MESSAGE, max_attachment_bytes=MAX_ATTACHMENT) as desk:
+        desk.smtp_port = desk.app.state.smtp.port
+        yield desk
 
 
 def new_mail(subject: str = "Printer jams on floor 3", body: str | None = "Every second page jams.",

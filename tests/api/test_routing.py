@@ -24,17 +24,6 @@ async def _routed_events(desk, number: int) -> list[dict]:
     return [e for e in await _ok(r) if e["kind"] == "routed"]
 
 
-async def _poll(desk, number: int, check, timeout: float = 20.0) -> dict:
-    deadline = asyncio.get_running_loop().time() + timeout
-    while True:
-        t = await desk.ticket(number)
-        if check(t):
-            return t
-        if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError(f"ticket {number} never got there: {t}")
-        await asyncio.sleep(0.05)
-
-
 async def _agents(desk) -> dict[str, dict]:
     return {a["email"]: a for a in await _ok(await desk.http.get("/agents", headers=desk.auth()))}
 
@@ -110,7 +99,7 @@ async def test_nobody_available_waits_in_the_queue_until_an_agent_comes_online(d
 
     r = await desk.http.put("/agents/me/availability", json={"availability": "online"}, headers=desk.auth())
     assert (await _ok(r))["dispatched"] == [number]
-    t = await _poll(desk, number, lambda t: t["assignee"] is not None)
+    t = await desk.wait_for(number, lambda t: t["assignee"] is not None)
     assert t["assignee"] == SAM
     last = (await _routed_events(desk, number))[-1]
     assert last["data"]["reason"].startswith("sam@demo.example came online: in team support; least loaded in support")
@@ -132,7 +121,7 @@ async def test_a_queued_ticket_goes_to_the_agent_who_frees_capacity(desk):
     assert "everyone online in support is at capacity: sam@demo.example 1 open of 1" in routed["data"]["reason"]
 
     await _ok(await desk.act(busy, kind="resolve", resolution="Cleared the jam"))
-    t = await _poll(desk, queued, lambda t: t["assignee"] is not None)
+    t = await desk.wait_for(queued, lambda t: t["assignee"] is not None)
     assert t["assignee"] == SAM
     assert "sam@demo.example freed capacity" in (await _routed_events(desk, queued))[-1]["data"]["reason"]
 
@@ -146,7 +135,7 @@ async def test_raising_capacity_hands_out_queued_tickets(desk):
         assert (await desk.wait_routed(n))["assignee"] is None
     await _ok(await desk.http.patch(f"/admin/agents/{SAM}", json={"capacity": 2}, headers=admin))
     for n in numbers[:2]:
-        await _poll(desk, n, lambda t: t["assignee"] == SAM)
+        await desk.wait_for(n, lambda t: t["assignee"] == SAM)
     assert [q["number"] for q in await _ok(await desk.http.get("/teams/support/queue", headers=desk.auth()))] == numbers[2:]
     last = (await _routed_events(desk, numbers[0]))[-1]
     assert last["data"]["reason"].startswith("sam@demo.example capacity raised to 2: ")

@@ -3,19 +3,6 @@ through the API, on the real dev server, with the read model on SQLite and Postg
 
 from __future__ import annotations
 
-import asyncio
-
-
-async def _until(desk, number: int, check, timeout: float = 20.0) -> dict:
-    deadline = asyncio.get_running_loop().time() + timeout
-    while True:
-        r = await desk.http.get(f"/tickets/{number}", headers=desk.auth())
-        if r.status_code == 200 and check(r.json()):
-            return r.json()
-        if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError(f"ticket {number} never got there: {r.status_code} {r.text[:2000]}")
-        await asyncio.sleep(0.1)
-
 
 async def test_split_into_sub_tickets_and_resolve_the_parent_last(desk):
     parent = (await desk.create(subject="Move the Lyon office", description="Everything, on Friday")).json()["number"]
@@ -34,7 +21,7 @@ async def test_split_into_sub_tickets_and_resolve_the_parent_last(desk):
     again = await desk.act(parent, headers={"Idempotency-Key": "split-1"}, **split)
     assert again.status_code == 200 and [c["number"] for c in again.json()["children"]] == numbers
 
-    network = await _until(desk, numbers[0], lambda t: t["last_seq"] >= 4)
+    network = await desk.wait_for(numbers[0], lambda t: t["last_seq"] >= 4)
     assert network["parent"] == parent and network["team"] == "network" and network["priority"] == "high"
     assert network["requester_email"] == "dana@customer.example"
 
@@ -45,7 +32,7 @@ async def test_split_into_sub_tickets_and_resolve_the_parent_last(desk):
     assert (await desk.act(numbers[0], kind="resolve", resolution="network moved")).status_code == 200
     assert (await desk.act(numbers[1], kind="resolve", resolution="desks moved")).status_code == 200
     assert (await desk.act(numbers[1], kind="close")).status_code == 200
-    view = await _until(desk, parent, lambda t: [c["status"] for c in t["children"]] == ["resolved", "closed"])
+    view = await desk.wait_for(parent, lambda t: [c["status"] for c in t["children"]] == ["resolved", "closed"])
     assert view["status"] == "open"
     r = await desk.act(parent, kind="resolve", resolution="moved")
     assert r.status_code == 200 and r.json()["status"] == "resolved"
@@ -74,7 +61,7 @@ async def test_merge_a_duplicate_into_its_primary(desk):
     await desk.wait_routed(dup)
     r = await desk.http.post(f"/tickets/{dup}/customer-replies", json={"body": "It is the HP one"}, headers=desk.auth())
     assert r.status_code == 202
-    await _until(desk, dup, lambda t: len(t["conversation"]) == 1)
+    await desk.wait_for(dup, lambda t: len(t["conversation"]) == 1)
 
     for body, status, kind in (({"into": dup}, 422, "InvalidAction"), ({"into": 999_999_999}, 422, "UnknownTicket")):
         r = await desk.act(dup, kind="merge", **body)
@@ -84,7 +71,7 @@ async def test_merge_a_duplicate_into_its_primary(desk):
     assert r.status_code == 200, r.text
     assert (r.json()["status"], r.json()["merged_into"], r.json()["resolution"]) == ("closed", primary, f"Merged into #{primary}")
 
-    view = await _until(desk, primary, lambda t: t["merged_from"] == [dup])
+    view = await desk.wait_for(primary, lambda t: t["merged_from"] == [dup])
     linked = view["conversation"][-1]
     assert linked["visibility"] == "internal" and f"#{dup}" in linked["body"] and "It is the HP one" in linked["body"]
 
