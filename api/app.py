@@ -16,6 +16,7 @@ from api.intake import Intake
 from api.limits import BodySizeLimit
 from api.mail.inbound import MailIntake
 from api.mail.smtp import SmtpListener
+from api.portal import install_portal
 from api.routes import alerts as alert_routes
 from api.routes import (
     attachments,
@@ -92,4 +93,5 @@ def create_app(settings: Settings | None = None, *, temporal: Client | None = No
     app.include_router(alert_routes.router)
     app.include_router(inbound_mail.router)
     app.include_router(attachments.router)
+    install_portal(app)  # the customer portal's pages (docs/portal.md)
     return app

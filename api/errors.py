@@ -13,6 +13,10 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 # The one table from error type to HTTP status.
 STATUS_BY_TYPE: dict[str, int] = {
     "MalformedJSON": 400,
+    # Customers' signed links (the portal, docs/portal.md): forged, damaged, for another purpose.
+    "LinkForged": 400,
+    "LinkMalformed": 400,
+    "LinkWrongPurpose": 400,
     "Unauthorized": 401,
     "Forbidden": 403,
     "TicketNotFound": 404,
@@ -28,6 +32,10 @@ STATUS_BY_TYPE: dict[str, int] = {
     "PolicyExists": 409,
     "TriageRuleExists": 409,
     "CalendarInUse": 409,
+    "LinkUsed": 409,  # a one-time link (confirm, survey) acts once
+    "NotWaitingForConfirmation": 409,  # a confirm link for a ticket that is not resolved now
+    "SurveyNotOpen": 409,  # answered, expired, or no survey
+    "LinkExpired": 410,
     "PayloadTooLarge": 413,
     "UnsupportedMediaType": 415,
     "AttachmentRefused": 415,  # a file of a type the desk does not keep (docs/email.md)

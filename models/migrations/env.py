@@ -5,6 +5,8 @@ from alembic import context
 from models.tables import Base
 import models.alerts  # noqa: F401  (puts alert_groups on Base.metadata)
 import models.mail  # noqa: F401  (puts mail_messages, attachments, inbound_mail on Base.metadata)
+import models.webhooks  # noqa: F401  (puts webhooks on Base.metadata)
+import models.portal  # noqa: F401  (puts used_links on Base.metadata)
 
 config = context.config
 connection = config.attributes["connection"]

@@ -1,0 +1,16 @@
+"""The customer portal (docs/portal.md): plain HTML pages under /portal, no JavaScript,
+no accounts. The signed link in the customer's e-mail is the credential."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from api.portal import confirmation, requests, survey, ticket_page
+from api.portal.pages import STATIC
+
+
+def install_portal(app: FastAPI) -> None:
+    for module in (requests, ticket_page, confirmation, survey):
+        app.include_router(module.router)
+    app.mount("/portal/static", StaticFiles(directory=STATIC), name="portal-static")

@@ -1,0 +1,77 @@
+"""The request form: anyone may ask for help; the link to follow the request goes to the
+e-mail address given, so the page itself never shows the request's conversation."""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse
+
+from api.errors import ApiError
+from api.portal.pages import refusal, render
+from api.portal.service import Portal, get_portal
+from models.portal import form_key_ok, new_form_key
+from workflows.messages import MAX_BODY_CHARS, MAX_SUBJECT_CHARS, Actor
+
+router = APIRouter(prefix="/portal", include_in_schema=False)
+PortalDep = Annotated[Portal, Depends(get_portal)]
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+FIELDS = ("name", "email", "subject", "description")
+
+
+def _form(values: dict[str, str], errors: dict[str, str], key: str, status: int = 200) -> HTMLResponse:
+    return render("request_form.html", status=status, values=values, errors=errors, form_key=key)
+
+
+@router.get("", response_class=HTMLResponse)
+async def request_form() -> HTMLResponse:
+    return _form({f: "" for f in FIELDS}, {}, new_form_key())
+
+
+def validate(values: dict[str, str]) -> dict[str, str]:
+    """A message per field that is not right, in the words shown next to it."""
+    errors: dict[str, str] = {}
+    if len(values["name"]) > 200:
+        errors["name"] = "Your name can be at most 200 characters long."
+    if not values["email"]:
+        errors["email"] = "Enter your e-mail address: the link to follow your request is sent there."
+    elif len(values["email"]) > 320 or not EMAIL.match(values["email"]):
+        errors["email"] = "Enter an e-mail address like name@example.com."
+    if not values["subject"]:
+        errors["subject"] = "Enter a subject: a few words that sum up what you need."
+    elif len(values["subject"]) > MAX_SUBJECT_CHARS:
+        errors["subject"] = f"The subject can be at most {MAX_SUBJECT_CHARS} characters long."
+    if not values["description"]:
+        errors["description"] = "Describe what you need help with."
+    elif len(values["description"]) > MAX_BODY_CHARS:
+        errors["description"] = f"The description can be at most {MAX_BODY_CHARS} characters long."
+    return errors
+
+
+@router.post("/requests", response_class=HTMLResponse)
+async def submit(request: Request, portal: PortalDep) -> HTMLResponse:
+    form = await request.form()
+    values = {f: str(form.get(f) or "").strip() for f in FIELDS}
+    key = str(form.get("form_key") or "")
+    errors = validate(values)
+    if not form_key_ok(key):
+        # Not a form this page made (or one from a very old page): ask to send it again.
+        errors["form"] = "This form had expired. Please check your answers and send it again."
+        key = new_form_key()
+    if errors:
+        return _form(values, errors, key, status=422)
+    email = values["email"].lower()
+    ticket = {"subject": values["subject"], "description": values["description"], "channel": "web",
+              "requester": {"email": email, "name": values["name"]}}
+    try:
+        res = await portal.intake.open(source="web", key=key, ticket=ticket,
+                                       created_by=Actor(kind="customer", id=email, name=values["name"]))
+    except ApiError as err:
+        if err.type == "IdempotencyKeyReused":  # the same form sent again with other words
+            errors["form"] = ("This form was already sent as another request. Your answers are kept below: "
+                              "send them again to open a new request.")
+            return _form(values, errors, new_form_key(), status=409)
+        return refusal(err)
+    return render("request_received.html", number=res.number, email=email)

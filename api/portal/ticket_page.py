@@ -1,0 +1,122 @@
+"""A ticket's page from a signed link: its status and public conversation, its files, and
+the customer's reply. A confirm or survey link shows the same page with its form on top."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Annotated, Any
+from urllib.parse import quote
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
+
+from api.errors import ApiError
+from api.portal.pages import HEADERS, refusal, render
+from api.portal.service import Portal, get_portal, public_attachment_ids, public_ticket
+from models.links import LinkClaims
+from models.mail import get_attachment
+from models.portal import form_key_ok, new_form_key
+from workflows.messages import MAX_BODY_CHARS, CustomerReply, TicketView
+
+router = APIRouter(prefix="/portal/t/{token}", include_in_schema=False)
+PortalDep = Annotated[Portal, Depends(get_portal)]
+NOTICES = {"reply": "Thank you: your reply was sent and is shown below."}
+
+
+def survey_open(view: TicketView) -> bool:
+    survey = getattr(view, "survey", None)
+    return (survey is not None and survey.answered_at is None and not survey.expired
+            and survey.expires_at > datetime.now(timezone.utc))
+
+
+def require_state(claims: LinkClaims, view: TicketView) -> None:
+    """A confirm link needs a resolved ticket, a survey link an open survey."""
+    number = view.ticket.number
+    if claims.purpose == "confirm" and view.ticket.status != "resolved":
+        now = {"closed": "it is closed", "resolved": "it is resolved"}.get(view.ticket.status, "it was reopened")
+        raise ApiError("NotWaitingForConfirmation", f"Request #{number} is no longer waiting for your confirmation: "
+                                                    f"{now}. Nothing was changed.")
+    if claims.purpose == "survey" and not survey_open(view):
+        survey = getattr(view, "survey", None)
+        why = ("it was already answered" if survey is not None and survey.answered_at is not None
+               else "its time to answer has passed" if survey is not None else "this request has no survey")
+        raise ApiError("SurveyNotOpen", f"The survey about request #{number} is closed: {why}. Nothing was changed.")
+
+
+def page(token: str, claims: LinkClaims, view: TicketView, *, status: int = 200, errors: dict[str, str] | None = None,
+         values: dict[str, Any] | None = None, notice: str | None = None) -> HTMLResponse:
+    ticket = public_ticket(view)
+    return render("ticket.html", status=status, token=token, ticket=ticket, purpose=claims.purpose,
+                  errors=errors or {}, values={"body": "", "comment": "", "decision": "", "csat": "", "nps": "",
+                                               "survey_comment": ""} | (values or {}),
+                  notice=notice, form_key=new_form_key(), links_expire_at=claims.expires_at,
+                  confirmation_due_at=getattr(view, "confirmation_due_at", None),
+                  can_reply=not ticket.closed and claims.purpose == "view")
+
+
+@router.get("", response_class=HTMLResponse)
+async def ticket_page(token: str, portal: PortalDep, sent: str = "") -> HTMLResponse:
+    try:
+        claims = portal.check(token)
+        await portal.refuse_if_used(claims)
+        view = await portal.view(claims.number)
+        require_state(claims, view)
+    except ApiError as err:
+        return refusal(err)
+    return page(token, claims, view, notice=NOTICES.get(sent))
+
+
+@router.post("/reply", response_class=HTMLResponse)
+async def reply(token: str, request: Request, portal: PortalDep) -> Response:
+    form = await request.form()
+    body = str(form.get("body") or "").strip()
+    key = str(form.get("form_key") or "")
+    try:
+        claims = portal.check(token, purpose="view")
+        view = await portal.view(claims.number)
+        if view.ticket.status == "closed":
+            raise ApiError("TicketClosed", f"Request #{claims.number} is closed, so it cannot take replies. "
+                                           "Your message was not sent; open a new request if you still need help.")
+        if not body or len(body) > MAX_BODY_CHARS:
+            message = "Write your reply first." if not body else f"A reply can be at most {MAX_BODY_CHARS} characters long."
+            return page(token, claims, view, status=422, errors={"body": message}, values={"body": body})
+        before = len(view.conversation)
+        # The form's key is the message's id: a double submit is one reply (the ticket drops the repeat).
+        message_id = f"<portal-{key if form_key_ok(key) else new_form_key()}@{portal.settings.mail_domain}>"
+        await portal.gateway.customer_reply(claims.number, CustomerReply(
+            actor=portal.requester(view), body=body, channel="web", recorded_by="portal", message_id=message_id))
+    except ApiError as err:
+        return refusal(err)
+    await portal.wait_for(claims.number, lambda v: len(v.conversation) > before, timeout=3.0)
+    return RedirectResponse(f"/portal/t/{quote(token, safe='.-_')}?sent=reply", status_code=303, headers=HEADERS)
+
+
+@router.get("/files/{attachment_id}")
+async def download(token: str, attachment_id: str, portal: PortalDep) -> Response:
+    """A file of the public conversation (or of the request itself), never an internal note's."""
+    try:
+        claims = portal.check(token)
+        await portal.refuse_if_used(claims)
+        view = await portal.view(claims.number)
+        wanted = int(attachment_id) if attachment_id.isdigit() and len(attachment_id) < 19 else -1
+        if wanted not in public_attachment_ids(view):
+            raise ApiError("NotFound", "This file is not part of your request's conversation.")
+
+        def load():
+            with portal.sessions() as s:
+                return get_attachment(s, claims.number, wanted)
+
+        row = await run_in_threadpool(load)
+        if row is None:
+            raise ApiError("NotFound", "This file is no longer kept.")
+    except ApiError as err:
+        return refusal(err)
+    ascii_name = row.filename.encode("ascii", "replace").decode().replace('"', "'").replace("?", "_")
+    return Response(row.data, media_type=row.content_type, headers={
+        "Content-Disposition": f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(row.filename, safe='')}",
+        "X-Content-Type-Options": "nosniff",
+        "Content-Security-Policy": "default-src 'none'; sandbox",
+        "Referrer-Policy": "no-referrer",
+        "Cache-Control": "private, no-store",
+    })
