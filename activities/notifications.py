@@ -1,28 +1,52 @@
-"""Notifications: resolve who should hear about a ticket event and record one notification
-per (ticket, event, recipient, kind) in the outbox. The unique key makes it exactly-once in
-effect: a retried activity or a replayed workflow finds the row and adds nothing."""
+"""Notifications: resolve who should hear about a ticket event, record one notification per
+(ticket, event, recipient, kind) in the outbox, and start the delivery workflow of every row
+of the call not yet delivered (docs/notifications.md).
+
+The unique key makes it exactly-once in effect: a retried activity or a replayed workflow
+finds the rows and adds nothing; the delivery workflow of a row has a fixed id, so starting
+it again joins the one running (or is refused once it has finished)."""
 
 from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from datetime import timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 from temporalio import activity
+from temporalio.client import Client
+from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
+from temporalio.exceptions import WorkflowAlreadyStartedError
 
+from models import outbox
 from models.db import dialect_insert
 from models.routing import team_member_emails
-from models.tables import Notification, Team
+from models.settings import Settings
+from models.tables import Agent, Notification, Team
+from models.webhooks import webhooks_for
 from workflows.activity_io import NotifyInput, NotifyResult
 from workflows.messages import NOTIFY_ACTIVITY
 
+# The delivery workflow (workflows/delivery.py NotificationDelivery), started by name: the
+# activities may not import workflow code. Its input is DeliveryInput's fields as JSON.
+DELIVERY_WORKFLOW = "NotificationDelivery"
+START_TIMEOUT_SECONDS = 30
+
 
 def resolve_recipients(s: Session, inp: NotifyInput) -> tuple[list[str], list[str]]:
-    """E-mail addresses for the roles and addresses in `inp.recipients`; and the roles nobody fills."""
+    """E-mail addresses for the roles and addresses in `inp.recipients`; and the roles nobody fills.
+    Mentions reach only active agents: a mentioned address that is not one is left out."""
     team = s.scalars(select(Team).where(Team.slug == inp.team)).first() if inp.team else None
     found: list[str] = []
     unresolved: list[str] = []
     for who in inp.recipients:
         if "@" in who:
-            emails = [who.lower()]
+            emails = [who.strip().lower()]
+            if inp.kind == "mention" and not s.scalars(select(Agent.id).where(Agent.email == emails[0], Agent.active)).first():
+                emails = []
+        elif who == "requester":
+            emails = [inp.requester_email.strip().lower()] if inp.requester_email.strip() else []
         elif who == "assignee":
             emails = [inp.assignee] if inp.assignee else []
         elif who == "team_lead":
@@ -39,22 +63,79 @@ def resolve_recipients(s: Session, inp: NotifyInput) -> tuple[list[str], list[st
     return found, unresolved
 
 
+@dataclass(frozen=True)
+class _Pending:
+    id: int
+    number: int
+    seq: int
+    summary: str
+
+
 class NotificationActivities:
-    def __init__(self, sessions: sessionmaker[Session]) -> None:
+    """`client` starts the delivery workflows on `task_queue`; without one (unit tests) the rows
+    are only recorded. Built inside the worker's event loop (servicedesk/worker.py), which the
+    synchronous activity hands the starts to."""
+
+    def __init__(self, sessions: sessionmaker[Session], client: Client | None = None, settings: Settings | None = None,
+                 task_queue: str | None = None) -> None:
         self._sessions = sessions
+        self._client = client
+        self._settings = settings or Settings()
+        self._task_queue = task_queue or self._settings.task_queue
+        self._loop = asyncio.get_running_loop() if client is not None else None
 
     @activity.defn(name=NOTIFY_ACTIVITY)
     def notify(self, inp: NotifyInput) -> NotifyResult:
+        recorded, already, pending = [], [], []
         with self._sessions.begin() as s:
             recipients, unresolved = resolve_recipients(s, inp)
-            recorded, already = [], []
-            for email in recipients:
-                row = {"number": inp.number, "seq": inp.seq, "kind": inp.kind, "recipient": email,
-                       "subject": inp.subject, "data": inp.data}
+            targets = [(email, "email") for email in recipients]
+            targets += [(f"{outbox.WEBHOOK_PREFIX}{hook.name}", "webhook") for hook in webhooks_for(s, inp.kind)]
+            for recipient, channel in targets:
+                audience = outbox.audience_of(inp.kind, recipient)
+                row = {"number": inp.number, "seq": inp.seq, "kind": inp.kind, "recipient": recipient,
+                       "subject": inp.subject[:300], "data": inp.data, "channel": channel, "audience": audience,
+                       "status": "pending", "attempts": 0, "requester_name": inp.requester_name[:200],
+                       # signed links are for the customer's own mail only
+                       "links": list(inp.links) if audience == "customer" else [],
+                       "links_expire_at": inp.links_expire_at if audience == "customer" else None}
                 # RETURNING tells a new row from a conflict (rowcount does not, on every driver).
                 inserted = s.execute(dialect_insert(s, Notification).values(**row).on_conflict_do_nothing(
                     index_elements=["number", "seq", "recipient", "kind"]).returning(Notification.id)).first()
-                (recorded if inserted is not None else already).append(email)
+                if channel == "email":
+                    (recorded if inserted is not None else already).append(recipient)
+                found = s.execute(select(Notification.id, Notification.status).where(
+                    Notification.number == inp.number, Notification.seq == inp.seq, Notification.recipient == recipient,
+                    Notification.kind == inp.kind)).one()
+                if found.status == "pending":  # new, or left pending by a crash before its delivery started
+                    pending.append(_Pending(found.id, inp.number, inp.seq, f"{inp.kind} {channel} for #{inp.number}"))
         if unresolved:
             activity.logger.info("ticket %s %s: nobody fills %s", inp.number, inp.kind, unresolved)
+        if pending and self._client is not None and self._loop is not None:
+            asyncio.run_coroutine_threadsafe(self._start_deliveries(pending), self._loop).result(START_TIMEOUT_SECONDS)
         return NotifyResult(recorded=recorded, already=already, unresolved=unresolved)
+
+    async def _start_deliveries(self, pending: list[_Pending]) -> None:
+        await asyncio.gather(*(self._start(p) for p in pending))
+
+    async def _start(self, p: _Pending) -> None:
+        st = self._settings
+        assert self._client is not None
+        try:
+            await self._client.start_workflow(
+                DELIVERY_WORKFLOW,
+                {"notification_id": p.id, "summary": p.summary,
+                 "give_up_after_seconds": int(timedelta(hours=st.delivery_give_up_hours).total_seconds()),
+                 "retry_initial_seconds": st.delivery_retry_initial_seconds,
+                 "retry_max_seconds": st.delivery_retry_max_seconds,
+                 "attempt_timeout_seconds": 3 * max(st.smtp_timeout_seconds, st.webhook_timeout_seconds) + 30},
+                id=outbox.workflow_id(p.number, p.seq, p.id),
+                task_queue=self._task_queue,
+                # One delivery per row, whoever starts it how often: join the running one,
+                # and never start again once it has finished.
+                id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+                id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+                static_summary=f"deliver {p.summary}",
+            )
+        except WorkflowAlreadyStartedError:
+            pass  # delivered or given up already: the row says which

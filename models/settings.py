@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import AliasChoices, Field, field_validator
+from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -50,6 +50,20 @@ class Settings(BaseSettings):
     alert_auto_resolve: bool = True
     alert_severity_map: dict[str, Literal["low", "normal", "high", "critical"]] = Field(
         default_factory=lambda: dict(DEFAULT_ALERT_SEVERITY_MAP))
+    # Notifications out (docs/notifications.md): the SMTP server mail is sent through
+    # (`servicedesk dev` starts a sink on 127.0.0.1:1025 that keeps every mail in
+    # <data_dir>/mail/), the sender, and how long a delivery is retried before it is given up.
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = Field(default=1025, ge=1, le=65535)
+    smtp_starttls: bool = False
+    smtp_username: str = ""
+    smtp_password: SecretStr = SecretStr("")
+    smtp_timeout_seconds: float = Field(default=30.0, gt=0)
+    mail_from: str = "Service desk <help@servicedesk.localhost>"
+    webhook_timeout_seconds: float = Field(default=10.0, gt=0)
+    delivery_give_up_hours: float = Field(default=48, gt=0)
+    delivery_retry_initial_seconds: float = Field(default=5.0, gt=0)
+    delivery_retry_max_seconds: float = Field(default=300.0, gt=0)
 
     @field_validator("database_url")
     @classmethod

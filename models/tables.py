@@ -280,7 +280,8 @@ class SlaMilestoneRow(Base):
 
 class Notification(Base):
     """The notification outbox: one row per (ticket, event, recipient, kind), so a retried
-    activity or a replayed workflow never notifies twice. Delivery channels read from here."""
+    activity or a replayed workflow never notifies twice. Each row is delivered by its own
+    `NotificationDelivery` workflow (docs/notifications.md), which marks it sent or failed."""
 
     __tablename__ = "notifications"
     __table_args__ = (UniqueConstraint("number", "seq", "recipient", "kind", name="uq_notification_key"),)
@@ -288,7 +289,18 @@ class Notification(Base):
     number: Mapped[int] = mapped_column(Integer, index=True)
     seq: Mapped[int] = mapped_column(Integer)
     kind: Mapped[str] = mapped_column(String(40))
-    recipient: Mapped[str] = mapped_column(String(320), index=True)
+    recipient: Mapped[str] = mapped_column(String(320), index=True)  # an e-mail, or "webhook:<name>"
     subject: Mapped[str] = mapped_column(String(300))
     data: Mapped[dict] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # delivery (migration 0010)
+    channel: Mapped[str] = mapped_column(String(10), default="email", server_default="email")  # email | webhook
+    audience: Mapped[str] = mapped_column(String(10), default="agent", server_default="agent")  # customer | agent | system
+    status: Mapped[str] = mapped_column(String(10), default="pending", server_default="pending", index=True)  # pending | sent | failed
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    last_error: Mapped[str | None] = mapped_column(Text)
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    message_id: Mapped[str | None] = mapped_column(String(998))  # fixed at the first attempt: a retry sends the same
+    requester_name: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    links: Mapped[list[str]] = mapped_column(JSON, default=list, server_default=text("'[]'"))  # purposes, signed at send time
+    links_expire_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
