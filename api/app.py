@@ -29,6 +29,7 @@ from api.routes import (
     sla_admin,
     tickets,
     triage_admin,
+    webhooks_admin,
 )
 from api.schemas_actions import ACTION_BODIES
 from models.db import make_engine, make_sessions
@@ -93,5 +94,6 @@ def create_app(settings: Settings | None = None, *, temporal: Client | None = No
     app.include_router(alert_routes.router)
     app.include_router(inbound_mail.router)
     app.include_router(attachments.router)
+    app.include_router(webhooks_admin.router)  # webhooks and the outbox (docs/notifications.md)
     install_portal(app)  # the customer portal's pages (docs/portal.md)
     return app

@@ -22,6 +22,7 @@ STATUS_BY_TYPE: dict[str, int] = {
     "TicketNotFound": 404,
     "PolicyNotFound": 404,
     "TriageRuleNotFound": 404,
+    "WebhookNotFound": 404,
     "NotFound": 404,
     "MethodNotAllowed": 405,
     "TicketClosed": 409,
@@ -31,6 +32,7 @@ STATUS_BY_TYPE: dict[str, int] = {
     "IdempotencyKeyInFlight": 409,
     "PolicyExists": 409,
     "TriageRuleExists": 409,
+    "WebhookExists": 409,
     "CalendarInUse": 409,
     "LinkUsed": 409,  # a one-time link (confirm, survey) acts once
     "NotWaitingForConfirmation": 409,  # a confirm link for a ticket that is not resolved now
