@@ -65,7 +65,7 @@ class PublicTicket:
 
 def public_ticket(view: TicketView) -> PublicTicket:
     t = view.ticket
-    first = Entry(at=t.created_at, author=t.requester_name or t.requester_email, mine=True, body=view.description,
+    first = Entry(at=t.created_at, author="You", mine=True, body=view.description,
                   attachments=list(view.attachments))
     entries = [first]
     for e in view.conversation:
