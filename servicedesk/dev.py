@@ -27,6 +27,7 @@ from models.settings import Settings
 from models.tables import Agent
 from models.tokens import agent_for_token, issue_token
 from servicedesk.binaries import find_executable
+from servicedesk.mailsink import mail_dir
 from servicedesk.search_attributes import dev_server_flags, register_search_attributes
 from sqlalchemy import select
 
@@ -122,14 +123,33 @@ def dev_smtp_listen(settings: Settings) -> str:
     return DEV_SMTP_LISTEN
 
 
-def banner(settings: Settings, token: str, smtp_listen: str = "") -> str:
+def dev_mail_sink(settings: Settings) -> bool:
+    """Whether to start the mail sink (servicedesk/mailsink.py) where the desk sends mail: only
+    on this machine (a loopback SERVICEDESK_SMTP_HOST) and when nothing listens there yet."""
+    if settings.smtp_host not in ("127.0.0.1", "localhost", "::1"):
+        return False  # a real mail server: the desk sends through it
+    with socket.socket(socket.AF_INET6 if settings.smtp_host == "::1" else socket.AF_INET) as s:
+        try:
+            s.bind((settings.smtp_host, settings.smtp_port))
+        except OSError:
+            print(f"port {settings.smtp_port} is in use: mail goes to whatever listens there (no mail sink)",
+                  file=sys.stderr)
+            return False
+    return True
+
+
+def banner(settings: Settings, token: str, smtp_listen: str = "", mail_sink: bool = False) -> str:
     api = f"http://{settings.api_host}:{settings.api_port}"
     smtp = f"smtp://{smtp_listen}" if smtp_listen else "SMTP off"
+    out = f"smtp://{settings.smtp_host}:{settings.smtp_port}"
+    if mail_sink:
+        out += f" -> {mail_dir(settings)}/  (python -m servicedesk.mailsink list | show N)"
     return f"""
   Service desk is running.
     API            {api}            (OpenAPI docs: {api}/docs)
     Temporal UI    http://127.0.0.1:{settings.temporal_ui_port}
     E-mail in      {smtp}      (and POST {api}/inbound/email)
+    E-mail out     {out}
     Read model     {settings.resolved_database_url}
     Admin token    {token}     (also in {settings.data_dir / 'dev-token'})
 
@@ -162,10 +182,14 @@ def run_dev(settings: Settings) -> int:
         procs.append(subprocess.Popen(temporal_command(settings), stdout=log, stderr=log, start_new_session=True))
         asyncio.run(wait_for_temporal(settings))
         set_retention(settings)
+        if sink := dev_mail_sink(settings):  # notifications out: docs/notifications.md
+            procs.append(subprocess.Popen(
+                [sys.executable, "-m", "servicedesk.mailsink", "--dir", str(mail_dir(settings)), "serve",
+                 "--host", settings.smtp_host, "--port", str(settings.smtp_port)], env=env, start_new_session=True))
         for role in ("worker", "api"):
             procs.append(subprocess.Popen([sys.executable, "-m", "servicedesk", role], env=env, start_new_session=True))
         wait_for_api(f"http://{settings.api_host}:{settings.api_port}/health", procs)
-        print(banner(settings, token, smtp_listen), flush=True)
+        print(banner(settings, token, smtp_listen, sink), flush=True)
         while not stopping:
             if any(p.poll() is not None for p in procs):
                 print("a child process exited; stopping the rest", file=sys.stderr)
