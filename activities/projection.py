@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from temporalio import activity
 
 from models.db import dialect_insert as _insert
-from models.tables import SlaMilestoneRow, TicketEventRow, TicketRow
+from models.tables import SlaMilestoneRow, SurveyResponse, TicketEventRow, TicketRow
 from workflows.activity_io import ProjectionInput
 from workflows.messages import PROJECT_ACTIVITY, TicketSnapshot
 
@@ -43,6 +43,7 @@ def ticket_values(snap: TicketSnapshot) -> dict:
         "last_seq": snap.last_seq,
         "parent": snap.parent,
         "merged_into": snap.merged_into,
+        "closed_reason": snap.closed_reason,
     }
 
 
@@ -70,6 +71,11 @@ def project(session: Session, inp: ProjectionInput) -> None:
             "data": e.data,
         }
         session.execute(_insert(session, TicketEventRow).values(**row).on_conflict_do_nothing(index_elements=["number", "seq"]))
+        if e.kind == "survey_answer":
+            d = e.data
+            session.execute(_insert(session, SurveyResponse).values(
+                number=e.number, csat=d["csat"], nps=d.get("nps"), comment=d.get("comment", ""), answered_at=e.at,
+                team=snap.team, assignee=snap.assignee).on_conflict_do_nothing(index_elements=["number"]))
         if e.kind == "sla_milestone":
             d = e.data
             milestone = {"number": e.number, "milestone": d["milestone"], "seq": e.seq, "clock": d["clock"],

@@ -44,6 +44,8 @@ def policy_data(policy: SlaPolicy, calendar: BusinessCalendar | None, now: datet
                                      raise_priority=bool(e.get("raise_priority", False)))
                      for e in policy.escalations or []],
         version=policy.version,
+        confirm_within_seconds=policy.confirm_within_seconds,
+        survey_within_seconds=policy.survey_within_seconds,
     )
 
 

@@ -23,6 +23,10 @@ from workflows.messages import (
     ACT_SIGNAL,
     ACT_UPDATE,
     ALERT_SIGNAL,
+    CONFIRMATION_SIGNAL,
+    SURVEY_SIGNAL,
+    CustomerConfirmation,
+    SurveyAnswer,
     CUSTOMER_REPLY_SIGNAL,
     ROUTE_SIGNAL,
     AlertNotice,
@@ -96,6 +100,13 @@ class TicketGateway:
         payload.pop("kind")
         await self._signal(number, ALERT_SIGNAL, payload)
 
+    async def confirmation(self, number: int, answer: CustomerConfirmation) -> None:
+        """The customer confirms or rejects the resolution (from a signed link)."""
+        await self._signal(number, CONFIRMATION_SIGNAL, _payload(answer))
+
+    async def survey(self, number: int, answer: SurveyAnswer) -> None:
+        await self._signal(number, SURVEY_SIGNAL, _payload(answer))
+
     async def route(self, number: int, reason: str) -> None:
         """Ask a ticket waiting in its team queue to look for an agent again."""
         await self._signal(number, ROUTE_SIGNAL, {"reason": reason})
@@ -134,6 +145,12 @@ class TicketGateway:
         if desc.status == WorkflowExecutionStatus.RUNNING:
             return ApiError("TicketRunning", f"ticket {number} was not ready for the message; retry")
         return ApiError("TicketClosed", f"ticket {number} has ended ({desc.status.name.lower() if desc.status else 'unknown'})")
+
+
+def _payload(message: Any) -> dict[str, Any]:
+    payload = dataclasses.asdict(message)
+    payload.pop("kind")
+    return payload
 
 
 def _from_failure(cause: BaseException | None) -> ApiError:

@@ -124,6 +124,16 @@ class AlertGroupOut(BaseModel):
     alerts: list[AlertOut]
 
 
+class SurveyOut(BaseModel):
+    sent_at: datetime
+    expires_at: datetime
+    answered_at: datetime | None
+    csat: int | None
+    nps: int | None
+    comment: str
+    expired: bool
+
+
 class ChildOut(BaseModel):
     number: int
     subject: str
@@ -170,6 +180,8 @@ class TicketSummary(BaseModel):
     last_seq: int
     parent: int | None = Field(default=None, description="The ticket this one was split from")
     merged_into: int | None = Field(default=None, description="Closed as a duplicate of this ticket")
+    closed_reason: str | None = Field(default=None, description=(
+        "How it closed: closed (an agent), confirmed (the customer), auto_closed (no answer in time), merged"))
 
     @classmethod
     def from_row(cls, row: Any) -> TicketSummary:
@@ -188,6 +200,9 @@ class TicketOut(TicketSummary):
     alert_group: AlertGroupOut | None = Field(default=None, description="For a ticket opened by monitoring alerts")
     children: list[ChildOut] = Field(default=[], description="Sub-tickets split from this one, with their status")
     merged_from: list[int] = Field(default=[], description="Duplicates merged into this ticket")
+    confirmation_due_at: datetime | None = Field(default=None, description=(
+        "Resolved: when it closes itself unless the customer confirms or rejects the resolution first"))
+    survey: SurveyOut | None = Field(default=None, description="A closed ticket's satisfaction survey")
     # False when the workflow's history is gone (past retention) and this comes from the read model.
     live: bool = True
 
@@ -213,7 +228,8 @@ class TicketOut(TicketSummary):
                                         for a in view.refused_attachments],
                    alert_group=group, children=[ChildOut(number=c.number, subject=c.subject, status=c.status)
                                                 for c in view.children],
-                   merged_from=list(view.merged_from))
+                   merged_from=list(view.merged_from), confirmation_due_at=view.confirmation_due_at,
+                   survey=SurveyOut(**dataclasses.asdict(view.survey)) if view.survey is not None else None)
 
 
 class TicketPage(BaseModel):

@@ -92,6 +92,10 @@ class SlaPolicyIn(Strict):
     pause_statuses: list[Literal["new", "open", "pending", "on_hold"]] = ["pending"]
     warnings: list[WarningIn] = []
     escalations: list[EscalationIn] = []
+    confirm_within_seconds: Annotated[int, Field(ge=60, le=90 * 86400, description=(
+        "After resolving: how long the customer has to confirm before the ticket closes itself"))] = 3 * 86400
+    survey_within_seconds: Annotated[int, Field(ge=60, le=90 * 86400, description=(
+        "After closing: how long the satisfaction survey stays open"))] = 7 * 86400
 
     @model_validator(mode="after")
     def _consistent(self) -> SlaPolicyIn:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import secrets
 from pathlib import Path
 from typing import Literal
 
@@ -50,6 +52,10 @@ class Settings(BaseSettings):
     alert_auto_resolve: bool = True
     alert_severity_map: dict[str, Literal["low", "normal", "high", "critical"]] = Field(
         default_factory=lambda: dict(DEFAULT_ALERT_SEVERITY_MAP))
+    # Customers' signed links (models/links.py): the key they are signed with ("" = a key
+    # generated once and kept in <data_dir>/secret-key), and the address they point at.
+    secret_key: SecretStr = SecretStr("")
+    public_url: str = "http://127.0.0.1:8000"
     # Notifications out (docs/notifications.md): the SMTP server mail is sent through
     # (`servicedesk dev` starts a sink on 127.0.0.1:1025 that keeps every mail in
     # <data_dir>/mail/), the sender, and how long a delivery is retried before it is given up.
@@ -74,6 +80,20 @@ class Settings(BaseSettings):
             # Use psycopg 3, the driver this project installs.
             v = "postgresql+psycopg://" + v.split("://", 1)[1]
         return v
+
+    @property
+    def link_secret(self) -> str:
+        """The key links are signed with: SERVICEDESK_SECRET_KEY, or one generated on first use
+        and kept (mode 600) in the data folder, so links survive a restart."""
+        if self.secret_key.get_secret_value():
+            return self.secret_key.get_secret_value()
+        path = self.data_dir / "secret-key"
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "w") as f:
+                f.write(secrets.token_urlsafe(32) + "\n")
+        return path.read_text().strip()
 
     @property
     def resolved_database_url(self) -> str:

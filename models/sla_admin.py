@@ -55,6 +55,7 @@ def policy_dict(p: SlaPolicy, calendar: str | None) -> dict:
             "position": p.position, "calendar": calendar, "first_response_seconds": p.first_response_seconds,
             "next_response_seconds": p.next_response_seconds, "resolution_seconds": p.resolution_seconds,
             "pause_statuses": p.pause_statuses, "warnings": p.warnings, "escalations": p.escalations,
+            "confirm_within_seconds": p.confirm_within_seconds, "survey_within_seconds": p.survey_within_seconds,
             "version": p.version}
 
 
@@ -95,7 +96,8 @@ def save_policy(s: Session, data: dict, *, name: str | None = None) -> dict:
             raise ConfigError("PolicyExists", "name", f"an SLA policy named {data['name']!r} exists")
         row.version = (row.version or 1) + 1
     for key in ("name", "priority", "category", "customer_tier", "position", "first_response_seconds",
-                "next_response_seconds", "resolution_seconds", "pause_statuses", "warnings", "escalations"):
+                "next_response_seconds", "resolution_seconds", "pause_statuses", "warnings", "escalations",
+                "confirm_within_seconds", "survey_within_seconds"):
         setattr(row, key, data[key])
     row.calendar_id = calendar_id
     s.flush()

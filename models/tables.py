@@ -128,6 +128,10 @@ class SlaPolicy(Base):
     #   "reassign_agent": null, "raise_priority": true}, ...]
     escalations: Mapped[list[dict]] = mapped_column(JSON, default=list)
     version: Mapped[int] = mapped_column(Integer, default=1)  # bumped on every change
+    # After resolving, how long the customer has to confirm before the ticket closes itself
+    # (calendar time); after closing, how long the satisfaction survey stays open.
+    confirm_within_seconds: Mapped[int] = mapped_column(Integer, default=3 * 86400, server_default=str(3 * 86400))
+    survey_within_seconds: Mapped[int] = mapped_column(Integer, default=7 * 86400, server_default=str(7 * 86400))
 
 
 class TriageRule(Base):
@@ -244,6 +248,20 @@ class TicketRow(Base):
     last_seq: Mapped[int] = mapped_column(Integer)
     parent: Mapped[int | None] = mapped_column(Integer, index=True)  # split from this ticket
     merged_into: Mapped[int | None] = mapped_column(Integer)  # closed as its duplicate
+    closed_reason: Mapped[str | None] = mapped_column(String(20))  # closed, confirmed, auto_closed, merged
+
+
+class SurveyResponse(Base):
+    """A closed ticket's satisfaction survey answer: one per ticket (written by the projection)."""
+
+    __tablename__ = "survey_responses"
+    number: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    csat: Mapped[int] = mapped_column(Integer)  # 1..5
+    nps: Mapped[int | None] = mapped_column(Integer)  # 0..10
+    comment: Mapped[str] = mapped_column(Text, default="")
+    answered_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    team: Mapped[str | None] = mapped_column(String(64))  # who handled it, for reports
+    assignee: Mapped[str | None] = mapped_column(String(320))
 
 
 class TicketEventRow(Base):

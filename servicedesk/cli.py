@@ -104,7 +104,7 @@ async def run_worker(settings: Settings) -> int:
 
     engine = make_engine(settings.resolved_database_url)
     client = await Client.connect(settings.temporal_address, namespace=settings.temporal_namespace)
-    worker = build_worker(client, make_sessions(engine), settings.task_queue)
+    worker = build_worker(client, make_sessions(engine), settings.task_queue, settings)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):

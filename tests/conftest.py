@@ -7,6 +7,7 @@ alembic and seeded with the demo organisation.
 
 from __future__ import annotations
 
+import atexit
 import itertools
 import os
 import uuid
@@ -23,8 +24,10 @@ from temporalio.testing import WorkflowEnvironment
 from models.db import make_engine, make_sessions
 from models.migrate import start_ticket_numbers_at, upgrade
 from models.seed import seed_demo
+from models.settings import Settings
 from servicedesk.binaries import find_executable
 from servicedesk.search_attributes import register_search_attributes
+from tests.notification_servers import Mailbox
 from workflows.messages import SEARCH_ATTRIBUTES
 
 POSTGRES_URL = os.environ.get("SERVICEDESK_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
@@ -38,6 +41,27 @@ RUN_BASE = (uuid.uuid4().int % 9_000) * 100_000
 
 def next_number_block() -> int:
     return RUN_BASE + next(_number_blocks) * 1_000
+
+
+_SINK: Mailbox | None = None
+
+
+def sink_port() -> int:
+    """A real SMTP server that takes every mail the tests' workers send, unless a test brings
+    its own (tests/api/test_notifications.py reads what arrives). One per test process."""
+    global _SINK
+    if _SINK is None:
+        _SINK = Mailbox().start()
+        atexit.register(_SINK.stop)
+    return _SINK.port
+
+
+def worker_settings(task_queue: str, **overrides) -> Settings:
+    """Settings for a test's worker and API: mail to the test sink, links signed with a test
+    key (never the data folder's), everything else as given."""
+    defaults = {"smtp_host": "127.0.0.1", "smtp_port": sink_port(), "secret_key": "test-secret-key",
+                "public_url": "http://desk.test"}
+    return Settings(task_queue=task_queue, **defaults | overrides)
 
 
 @dataclass

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from workflows.messages import TicketEvent, TicketSnapshot
@@ -81,11 +82,18 @@ class NotifyInput:
     number: int
     seq: int
     kind: str  # e.g. sla_warning, sla_breach, sla_escalation
-    recipients: list[str]  # roles (assignee, team, team_lead, manager) or e-mail addresses
+    recipients: list[str]  # roles (requester, assignee, team, team_lead, manager, agents: mentioned
+    # agents by e-mail) or e-mail addresses
     assignee: str | None
     team: str | None
     subject: str
-    data: dict[str, Any] = field(default_factory=dict)
+    data: dict[str, Any] = field(default_factory=dict)  # what the templates show (activities/templates)
+    requester_email: str = ""
+    requester_name: str = ""
+    # Signed links the message carries, made when it is sent (never in the history: they are
+    # credentials): purposes from models/links.PURPOSES, valid until `links_expire_at`.
+    links: list[str] = field(default_factory=list)
+    links_expire_at: datetime | None = None
 
 
 @dataclass

@@ -14,7 +14,7 @@ import re
 from datetime import datetime
 from typing import Any
 
-from workflows import alerts, relations, sla
+from workflows import alerts, closing, relations, sla
 from workflows.validation import ActionRejected, capped_tags, check_fields, normalise_tags
 
 from workflows.messages import (
@@ -23,6 +23,7 @@ from workflows.messages import (
     AlertsFired,
     AlertsResolved,
     Assign,
+    AutoClosed,
     ChildStatusChanged,
     Close,
     ConversationEntry,
@@ -34,6 +35,8 @@ from workflows.messages import (
     Pend,
     Reopen,
     Reply,
+    ResolutionConfirmed,
+    ResolutionRejected,
     Resolve,
     Resume,
     Routed,
@@ -43,6 +46,8 @@ from workflows.messages import (
     SlaMilestoneReached,
     SlaPolicyLoaded,
     Split,
+    SurveyAnswer,
+    SurveyExpired,
     TicketEvent,
     TicketInput,
     TicketState,
@@ -81,6 +86,15 @@ TRANSITIONS: dict[str, dict[str, str | None]] = {
     "alert_resolved": {s: None for s in NOT_CLOSED},
     "child_status": {s: None for s in NOT_CLOSED},
     "merged_from": {s: None for s in NOT_CLOSED},
+    # The customer's answer to the resolution, or the end of waiting for it.
+    "confirmed": {"resolved": "closed"},
+    "rejected": {"resolved": "open"},
+    "auto_close": {"resolved": "closed"},
+}
+# The only things that still happen to a closed ticket: its satisfaction survey.
+ON_CLOSED: dict[str, dict[str, str | None]] = {
+    "survey_answer": {"closed": None},
+    "survey_expired": {"closed": None},
 }
 MAX_MESSAGE_IDS_KEPT = 500
 
@@ -145,8 +159,8 @@ def _created_extras(inp: TicketInput) -> dict[str, Any]:
 def check(state: TicketState, action: Action) -> None:
     """Raise ActionRejected if `action` may not be applied to `state` now."""
     kind = action.kind
-    allowed = TRANSITIONS[kind]
-    if state.status == "closed":
+    allowed = TRANSITIONS.get(kind) or ON_CLOSED[kind]
+    if state.status == "closed" and kind not in ON_CLOSED:
         raise ActionRejected("TicketClosed", f"ticket {state.number} is closed; nothing can change it")
     if state.status not in allowed:
         froms = ", ".join(allowed)
@@ -162,7 +176,7 @@ def apply(state: TicketState, action: Action, now: datetime) -> tuple[TicketStat
     """Apply a checked action; returns a new state (the input is not modified) and its event."""
     check(state, action)
     new = copy.deepcopy(state)
-    target = TRANSITIONS[action.kind][state.status]
+    target = (TRANSITIONS.get(action.kind) or ON_CLOSED[action.kind])[state.status]
     data = _mutate(new, action, now)
     if target is not None:
         new.status = target
@@ -173,6 +187,7 @@ def apply(state: TicketState, action: Action, now: datetime) -> tuple[TicketStat
         elif state.status == "resolved":  # reopened
             new.resolved_at = None
             new.resolution = None
+    closing.on_status(new, state.status, action.kind, now)
     new.sla = sla.observe(new.sla, action.kind, state.status, new.status, now)
     new.sla_status = sla.status(new.sla, now)
     new.sla_next_breach_at = sla.next_breach_at(new.sla)
@@ -188,6 +203,9 @@ def apply(state: TicketState, action: Action, now: datetime) -> tuple[TicketStat
         status_from=state.status if target is not None else None,
         status_to=target,
     )
+    if isinstance(action, ResolutionRejected) and action.comment.strip():
+        new.conversation.append(ConversationEntry(seq=new.last_seq, at=now, author=action.actor, visibility="public",
+                                                  body=action.comment.strip()))
     if isinstance(action, (Reply, Note, CustomerReply)):
         new.conversation.append(
             ConversationEntry(
@@ -263,6 +281,18 @@ def _mutate(new: TicketState, action: Action, now: datetime) -> dict[str, Any]:
         return relations.merge_into(new, action)
     if isinstance(action, MergedFrom):
         return relations.merged_from(new, action, new.last_seq + 1, now)
+    if isinstance(action, ResolutionConfirmed):
+        return {"link_id": action.link_id}
+    if isinstance(action, ResolutionRejected):
+        return {"comment": action.comment.strip(), "link_id": action.link_id}
+    if isinstance(action, AutoClosed):
+        return {"waited_seconds": action.waited_seconds}
+    if isinstance(action, SurveyAnswer):
+        return closing.record_answer(new, action, now) | {"link_id": action.link_id}
+    if isinstance(action, SurveyExpired):
+        assert new.survey is not None
+        new.survey.expired = True
+        return {"expired_at": new.survey.expires_at.isoformat()}
     if isinstance(action, Routed):
         new.team = action.team
         new.assignee = action.assignee

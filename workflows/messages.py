@@ -50,6 +50,12 @@ ALERT_SIGNAL = "alert"  # an Alertmanager notification for the ticket's alert gr
 ROUTE_SIGNAL = "route"  # route again: an agent came online or freed capacity
 CHILD_SIGNAL = "child_status"  # a sub-ticket tells its parent its status
 MERGED_SIGNAL = "merged"  # a duplicate tells its primary it was merged into it
+CONFIRMATION_SIGNAL = "confirmation"  # the customer confirms or rejects the resolution
+SURVEY_SIGNAL = "survey"  # the customer answers the satisfaction survey
+# Without an SLA policy saying otherwise: how long a resolved ticket waits for the customer's
+# confirmation before it closes itself, and how long a closed ticket's survey stays open.
+DEFAULT_CONFIRM_WITHIN_SECONDS = 3 * 86400
+DEFAULT_SURVEY_WITHIN_SECONDS = 7 * 86400
 MAX_SUB_TICKETS = 20
 VIEW_QUERY = "view"
 
@@ -378,12 +384,71 @@ class MergedFrom:
     kind: Literal["merged_from"] = "merged_from"
 
 
+@dataclass(frozen=True)
+class CustomerConfirmation:
+    """The customer's answer to "is it solved?" (the `confirmation` signal's payload): it
+    becomes ResolutionConfirmed or ResolutionRejected."""
+
+    actor: Actor  # kind "customer"
+    decision: Literal["confirm", "reject"]
+    comment: str = ""
+    link_id: str = ""  # the signed link it came through
+    kind: Literal["confirmation"] = "confirmation"
+
+
+@dataclass(frozen=True)
+class ResolutionConfirmed:
+    """The customer confirmed the resolution: the ticket closes."""
+
+    actor: Actor
+    link_id: str = ""
+    kind: Literal["confirmed"] = "confirmed"
+
+
+@dataclass(frozen=True)
+class ResolutionRejected:
+    """The customer says it is not solved: the ticket reopens, their comment is their message."""
+
+    actor: Actor
+    comment: str = ""
+    link_id: str = ""
+    kind: Literal["rejected"] = "rejected"
+
+
+@dataclass(frozen=True)
+class AutoClosed:
+    """No confirmation within the period: the ticket closes itself."""
+
+    actor: Actor
+    waited_seconds: int
+    kind: Literal["auto_close"] = "auto_close"
+
+
+@dataclass(frozen=True)
+class SurveyAnswer:
+    """The customer's satisfaction survey answer (the `survey` signal): one per ticket."""
+
+    actor: Actor
+    csat: int  # 1..5
+    nps: int | None = None  # 0..10
+    comment: str = ""
+    link_id: str = ""
+    kind: Literal["survey_answer"] = "survey_answer"
+
+
+@dataclass(frozen=True)
+class SurveyExpired:
+    actor: Actor
+    kind: Literal["survey_expired"] = "survey_expired"
+
+
 AgentAction = (
     Assign | Reply | Note | SetPriority | SetCategory | SetTags | Pend | Hold | Resume
     | Resolve | Reopen | Close | Split | Merge
 )
 Action = (AgentAction | CustomerReply | Triaged | Routed | SlaPolicyLoaded | SlaMilestoneReached
-          | AlertsFired | AlertsResolved | ChildStatusChanged | MergedFrom)
+          | AlertsFired | AlertsResolved | ChildStatusChanged | MergedFrom | ResolutionConfirmed | ResolutionRejected | AutoClosed
+          | SurveyAnswer | SurveyExpired)
 
 AGENT_ACTIONS: dict[str, type] = {
     cls.__dataclass_fields__["kind"].default: cls  # type: ignore[attr-defined]
@@ -446,6 +511,21 @@ class TicketSnapshot:
     resolution: str | None = None
     parent: int | None = None  # the ticket this one was split from
     merged_into: int | None = None  # closed as a duplicate of this ticket
+    # closed (by an agent), confirmed (by the customer), auto_closed (no answer in time), merged
+    closed_reason: str | None = None
+
+
+@dataclass
+class SurveyState:
+    """The satisfaction survey of a closed ticket."""
+
+    sent_at: datetime
+    expires_at: datetime
+    answered_at: datetime | None = None
+    csat: int | None = None
+    nps: int | None = None
+    comment: str = ""
+    expired: bool = False
 
 
 @dataclass
@@ -467,7 +547,8 @@ class TicketView:
     alerts: list[AlertInstance] = field(default_factory=list)
     children: list[ChildInfo] = field(default_factory=list)
     merged_from: list[int] = field(default_factory=list)
-
+    confirmation_due_at: datetime | None = None  # resolved: closes itself then without an answer
+    survey: SurveyState | None = None
 
 
 @dataclass(kw_only=True)
@@ -487,6 +568,8 @@ class TicketState(TicketSnapshot):
     alerts: list[AlertInstance] = field(default_factory=list)  # the group's alerts, one per fingerprint
     children: list[ChildInfo] = field(default_factory=list)
     merged_from: list[int] = field(default_factory=list)
+    confirmation_due_at: datetime | None = None
+    survey: SurveyState | None = None
 
     def snapshot(self) -> TicketSnapshot:
         values = {f.name: getattr(self, f.name) for f in fields(TicketSnapshot)}
@@ -496,4 +579,5 @@ class TicketState(TicketSnapshot):
         return TicketView(ticket=self.snapshot(), description=self.description, conversation=list(self.conversation),
                           sla=list(clocks or []), attachments=list(self.attachments),
                           refused_attachments=list(self.refused_attachments), alert=self.alert,
-                          alerts=list(self.alerts), children=list(self.children), merged_from=list(self.merged_from))
+                          alerts=list(self.alerts), children=list(self.children), merged_from=list(self.merged_from),
+                          confirmation_due_at=self.confirmation_due_at, survey=self.survey)

@@ -57,6 +57,10 @@ class SlaPolicyData:
     warnings: list[SlaWarning] = field(default_factory=list)
     escalations: list[EscalationLevel] = field(default_factory=list)
     version: int = 0  # the policy row's revision: a change re-plans the clocks
+    # After resolving: how long to wait for the customer's confirmation before closing (calendar
+    # time); after closing: how long the satisfaction survey stays open.
+    confirm_within_seconds: int = 3 * 86400
+    survey_within_seconds: int = 7 * 86400
 
     def target(self, clock: str) -> int | None:
         return {"first_response": self.first_response_seconds, "next_response": self.next_response_seconds,

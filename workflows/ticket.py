@@ -16,37 +16,27 @@ from temporalio.common import SearchAttributeKey
 from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
-    from workflows import alerts, lifecycle, links, sla
+    from workflows import alerts, lifecycle, links, notices, sla
     from workflows.codec import (
         ActionDecodeError,
         decode_action,
-        decode_alert_notice,
         decode_customer_reply,
-        decode_dataclass,
     )
-    from workflows.lifecycle import ACTIVE, ActionRejected
+    from workflows.lifecycle import ActionRejected
     from workflows.messages import (
         ACT_SIGNAL,
         ACT_UPDATE,
-        ALERT_SIGNAL,
-        CHILD_SIGNAL,
         CUSTOMER_REPLY_SIGNAL,
         DISPATCH_ACTIVITY,
-        MERGED_SIGNAL,
+        NOTIFY_ACTIVITY,
         PROJECT_ACTIVITY,
         ROUTE_ACTIVITY,
-        ROUTE_SIGNAL,
         SLA_POLICY_ACTIVITY,
         SYSTEM,
         TRIAGE_ACTIVITY,
         VIEW_QUERY,
         Action,
-        AlertsFired,
-        AlertsResolved,
-        ChildStatusChanged,
         Merge,
-        MergedFrom,
-        Resolve,
         Routed,
         SetCategory,
         Split,
@@ -61,6 +51,8 @@ with workflow.unsafe.imports_passed_through():
     from workflows.activity_io import (
         DispatchInput,
         DispatchResult,
+        NotifyInput,
+        NotifyResult,
         ProjectionInput,
         RouteInput,
         RouteResult,
@@ -70,6 +62,8 @@ with workflow.unsafe.imports_passed_through():
         TriageResult,
     )
     from workflows.local import INTAKE_RETRY, PROJECTION_RETRY, local_activity
+    from workflows.ticket_closing import ClosingTimers
+    from workflows.ticket_signals import OutsideEvents
     from workflows.ticket_sla import SlaTimers
 
 STATUS = SearchAttributeKey.for_keyword("TicketStatus")
@@ -82,7 +76,7 @@ UPDATE_IDS_KEPT = 1_000
 
 
 @workflow.defn(name="Ticket")
-class TicketWorkflow(SlaTimers):
+class TicketWorkflow(SlaTimers, ClosingTimers, OutsideEvents):
     @workflow.init
     def __init__(self, inp: TicketInput) -> None:
         self._lock = asyncio.Lock()
@@ -101,13 +95,19 @@ class TicketWorkflow(SlaTimers):
         async with self._lock:
             if inp.carried is None:
                 await self._intake()
-        timers = asyncio.create_task(self._sla_timers())
+        timers = [asyncio.create_task(self._sla_timers()), asyncio.create_task(self._confirmation_timer())]
         await workflow.wait_condition(
             lambda: self._state.status == "closed" or self._should_continue_as_new(inp)
         )
+        if self._state.status == "closed":
+            await asyncio.gather(*timers)  # both end on their own once the ticket is closed
+            await self._await_survey()
+        else:
+            async with self._lock:  # not in the middle of firing a milestone
+                for timer in timers:
+                    timer.cancel()
         # Let running handlers (and their projections) finish before closing this run.
         await workflow.wait_condition(workflow.all_handlers_finished)
-        timers.cancel()
         if self._state.status == "closed":
             return self._state.snapshot()
         carried = dataclasses.replace(self._state, sla=sla.prune_done(self._state.sla))
@@ -146,6 +146,7 @@ class TicketWorkflow(SlaTimers):
         await self._reduce(triaged, project=False)
         await self._route("intake", project=False)
         await self._load_policy("intake")
+        await self._send(notices.received(self._state, 1))
 
     async def _route(self, why: str, team: str | None = None, project: bool = True) -> None:
         s = self._state
@@ -199,6 +200,7 @@ class TicketWorkflow(SlaTimers):
         await self._project()
         after = self._state
         await self._tell_others(before, action)
+        await self._send(notices.for_action(before, after, action, seq))
         # A ticket nobody owns follows its category: re-route when the category changes.
         if isinstance(action, SetCategory) and after.assignee is None and before.category != after.category:
             await self._route("category changed")
@@ -221,6 +223,15 @@ class TicketWorkflow(SlaTimers):
         if before.assignee is not None and before.status not in done and (
                 after.assignee != before.assignee or after.status in done):
             await self._dispatch(before.assignee, "handed over" if after.assignee != before.assignee else after.status)
+
+    async def _send(self, messages: list[NotifyInput]) -> None:
+        """Have people told (the outbox records each once; delivery runs on its own)."""
+        for message in messages:
+            try:
+                await local_activity(NOTIFY_ACTIVITY, message, result_type=NotifyResult, retry=INTAKE_RETRY,
+                                     summary=f"notify {message.kind}")
+            except ActivityError as err:  # a ticket must not stall on its mail; the log and the history say so
+                workflow.logger.warning("ticket %s: %s notification failed: %s", self._state.number, message.kind, err.cause)
 
     async def _dispatch(self, agent: str, why: str) -> None:
         """`agent` just lost this ticket: tickets waiting in their teams' queues may go to them."""
@@ -300,55 +311,6 @@ class TicketWorkflow(SlaTimers):
             workflow.logger.warning("ticket %s: ignored malformed customer reply: %s", self._state.number, err)
             return
         await self._reduce_signalled(reply)
-
-    @workflow.signal(name=ALERT_SIGNAL)
-    async def alert_signal(self, raw: dict[str, Any]) -> None:
-        """An Alertmanager notification for this ticket's group: only what is new counts."""
-        try:
-            notice = decode_alert_notice(raw)
-        except ActionDecodeError as err:
-            workflow.logger.warning("ticket %s: ignored malformed alert notice: %s", self._state.number, err)
-            return
-        async with self._lock:
-            if self._state.status == "closed":
-                return
-            fired, resolved = alerts.changes(self._state, notice)
-            try:
-                if fired:
-                    await self._reduce(AlertsFired(actor=notice.actor, alerts=fired))
-                if resolved:
-                    await self._reduce(AlertsResolved(actor=notice.actor, alerts=resolved))
-                s = self._state
-                if resolved and alerts.all_resolved(s) and s.alert is not None and s.alert.auto_resolve \
-                        and s.status in ACTIVE:
-                    await self._reduce(Resolve(actor=SYSTEM, resolution="All alerts in the group resolved"))
-            except ActionRejected as err:
-                workflow.logger.warning("ticket %s: alert notice not applied: %s", self._state.number, err.message)
-
-    @workflow.signal(name=ROUTE_SIGNAL)
-    async def route_signal(self, raw: dict[str, Any]) -> None:
-        """Route again (an agent came online or freed capacity); only a ticket still waiting
-        in its team queue moves."""
-        reason = str(raw.get("reason", "asked to route again"))[:500] if isinstance(raw, dict) else "asked to route again"
-        async with self._lock:
-            if self._state.status in ACTIVE and self._state.assignee is None:
-                await self._route(reason, team=self._state.team)
-
-    @workflow.signal(name=CHILD_SIGNAL)
-    async def child_signal(self, raw: dict[str, Any]) -> None:
-        await self._signalled_event(ChildStatusChanged, "child_status", raw)
-
-    @workflow.signal(name=MERGED_SIGNAL)
-    async def merged_signal(self, raw: dict[str, Any]) -> None:
-        await self._signalled_event(MergedFrom, "merged_from", raw)
-
-    async def _signalled_event(self, cls: type, kind: str, raw: Any) -> None:
-        try:
-            action = decode_dataclass(cls, {"kind": kind, **raw} if isinstance(raw, dict) else raw, path="")
-        except ActionDecodeError as err:
-            workflow.logger.warning("ticket %s: ignored malformed %s signal: %s", self._state.number, kind, err)
-            return
-        await self._reduce_signalled(action)
 
     async def _reduce_signalled(self, action: Action) -> None:
         async with self._lock:

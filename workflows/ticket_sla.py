@@ -11,7 +11,7 @@ import asyncio
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
-    from workflows import lifecycle, sla
+    from workflows import lifecycle, notices, sla
     from workflows.activity_io import NotifyInput, NotifyResult
     from workflows.local import PROJECTION_RETRY, local_activity
     from workflows.messages import NOTIFY_ACTIVITY, SYSTEM, SlaMilestoneReached, TicketState
@@ -79,7 +79,8 @@ class SlaTimers:
             NOTIFY_ACTIVITY,
             NotifyInput(number=s.number, seq=seq, kind=f"sla_{m.kind}", recipients=recipients, assignee=s.assignee,
                         team=s.team, subject=f"[#{s.number}] SLA {m.clock.replace('_', ' ')} {m.kind} {_label(m)}: {s.subject}",
-                        data={"milestone": m.id, "due_at": m.due_at.isoformat(), "priority": s.priority}),
+                        data={"milestone": m.id, "due_at": m.due_at.isoformat(), "priority": s.priority,
+                              "clock": m.clock, "kind": m.kind, "label": _label(m), "ticket": notices.ticket_data(s)}),
             result_type=NotifyResult,
             retry=PROJECTION_RETRY,
             summary=f"notify sla {m.kind} {_label(m)}",

@@ -3,7 +3,7 @@ Pure; `lifecycle.check` calls `check_fields` after the status check."""
 
 from __future__ import annotations
 
-from workflows import relations
+from workflows import closing, relations
 from workflows.messages import (
     MAX_BODY_CHARS,
     MAX_SUB_TICKETS,
@@ -19,11 +19,14 @@ from workflows.messages import (
     Pend,
     Reopen,
     Reply,
+    ResolutionRejected,
     Resolve,
     SetCategory,
     SetPriority,
     SetTags,
     Split,
+    SurveyAnswer,
+    SurveyExpired,
     TicketState,
 )
 
@@ -71,6 +74,14 @@ def check_fields(state: TicketState, action: Action) -> None:
             raise ActionRejected("InvalidAction", "category: must not be blank (use null to clear it)")
     elif isinstance(action, Split):
         _check_split(state, action)
+    elif isinstance(action, SurveyAnswer):
+        if problem := closing.survey_problem(state, action):
+            raise ActionRejected(*problem)
+    elif isinstance(action, SurveyExpired):
+        if not closing.survey_open(state):
+            raise ActionRejected("SurveyClosed", f"the survey of ticket {state.number} is not open")
+    elif isinstance(action, ResolutionRejected) and len(action.comment) > MAX_BODY_CHARS:
+        raise ActionRejected("InvalidAction", f"comment: longer than {MAX_BODY_CHARS} characters")
     elif isinstance(action, Merge):
         if action.into == state.number:
             raise ActionRejected("InvalidAction", "into: a ticket cannot be merged into itself")

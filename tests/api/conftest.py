@@ -15,6 +15,7 @@ from models.settings import Settings
 from models.tables import Agent
 from models.tokens import issue_token
 from servicedesk.worker import build_worker
+from tests.conftest import worker_settings
 
 ROLES = {"agent": "sam@demo.example", "supervisor": "sue@demo.example", "admin": "admin@demo.example",
          "auditor": "audrey@demo.example"}
@@ -70,13 +71,15 @@ class Desk:
 
 @contextlib.asynccontextmanager
 async def running_desk(dev_server, database, task_queue, desk_class: type[Desk] = Desk, **settings):
-    """The API (in-process) and a worker on the real dev server, with a token per role."""
-    settings = Settings(task_queue=task_queue, **{"max_body_bytes": 64 * 1024} | settings)
+    """The API (in-process) and a worker on the real dev server, with a token per role. The
+    worker gets the same settings: its mail goes to the test sink, links are signed with a
+    test key (never the data folder's)."""
+    settings = worker_settings(task_queue, **{"max_body_bytes": 64 * 1024} | settings)
     with database.sessions.begin() as s:
         tokens = {role: issue_token(s, s.scalars(select(Agent).where(Agent.email == email)).one(), "test")
                   for role, email in ROLES.items()}
     app = create_app(settings, temporal=dev_server.client, sessions=database.sessions, sweep=False)
-    async with build_worker(dev_server.client, database.sessions, task_queue):
+    async with build_worker(dev_server.client, database.sessions, task_queue, settings):
         async with app.router.lifespan_context(app):
             transport = httpx.ASGITransport(app=app)
             async with httpx.AsyncClient(transport=transport, base_url="http://desk") as http:

@@ -11,6 +11,7 @@ from models.settings import Settings
 from models.tables import Agent
 from models.tokens import issue_token
 from servicedesk.worker import build_worker
+from tests.conftest import worker_settings
 
 
 async def test_action_without_a_worker_times_out_then_applies_once(dev_server, sqlite_database, task_queue):
@@ -31,7 +32,7 @@ async def test_action_without_a_worker_times_out_then_applies_once(dev_server, s
             assert r.status_code == 504 and r.json()["error"]["type"] == "Timeout"
             assert "Idempotency-Key" in r.json()["error"]["message"]
 
-            async with build_worker(dev_server.client, db.sessions, task_queue):
+            async with build_worker(dev_server.client, db.sessions, task_queue, worker_settings(task_queue)):
                 for _ in range(3):  # the same retry, as a client would send it
                     r = await http.post(f"/tickets/{number}/actions", json=action, headers=auth | key)
                     if r.status_code == 200:

@@ -18,6 +18,9 @@ from workflows.lifecycle import (
     new_ticket,
 )
 from workflows.messages import (
+    AutoClosed,
+    ResolutionConfirmed,
+    ResolutionRejected,
     AlertInstance,
     AlertsFired,
     AlertsResolved,
@@ -122,6 +125,9 @@ def valid_action(kind: str):
         "alert_resolved": AlertsResolved(actor=SYSTEM, alerts=[dataclasses.replace(FIRING, status="resolved")]),
         "child_status": ChildStatusChanged(actor=SYSTEM, number=9001, status="resolved", subject="Order toner"),
         "merged_from": MergedFrom(actor=SYSTEM, number=9003, subject="Printer on fire", requester_email="x@example.com"),
+        "confirmed": ResolutionConfirmed(actor=CUSTOMER, link_id="l1"),
+        "rejected": ResolutionRejected(actor=CUSTOMER, comment="Still smoking", link_id="l2"),
+        "auto_close": AutoClosed(actor=SYSTEM, waited_seconds=3 * 86400),
     }[kind]
 
 

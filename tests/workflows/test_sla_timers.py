@@ -19,6 +19,7 @@ from temporalio.worker import Replayer
 
 from models.tables import BusinessCalendar, Notification, SlaMilestoneRow, SlaPolicy, TicketEventRow, TicketRow
 from servicedesk.worker import build_worker
+from tests.conftest import worker_settings
 from workflows import messages as m
 from workflows.ticket import TicketWorkflow
 
@@ -89,7 +90,7 @@ async def test_week_long_business_hours_sla_with_pause_priority_change_and_escal
     number = uuid.uuid4().int % 1_000_000_000
     # Thursday 25 March 2027, 10:00 in Paris (winter time, UTC+1).
     await _sleep_until(env, paris("2027-03-25 10:00"))
-    async with build_worker(env.client, db.sessions, task_queue):
+    async with build_worker(env.client, db.sessions, task_queue, worker_settings(task_queue)):
         handle = await env.client.start_workflow(
             TicketWorkflow.run,
             m.TicketInput(number=number, subject="Broken door lock", description="Meeting room 3",
@@ -154,8 +155,8 @@ async def test_week_long_business_hours_sla_with_pause_priority_change_and_escal
     with db.sessions() as s:
         fired = list(s.scalars(select(SlaMilestoneRow).where(SlaMilestoneRow.number == number).order_by(SlaMilestoneRow.seq)))
         events = list(s.scalars(select(TicketEventRow).where(TicketEventRow.number == number).order_by(TicketEventRow.seq)))
-        notes = s.execute(select(Notification.kind, Notification.recipient).where(Notification.number == number)
-                          .order_by(Notification.id)).all()
+        notes = s.execute(select(Notification.kind, Notification.recipient).where(
+            Notification.number == number, Notification.kind.startswith("sla_")).order_by(Notification.id)).all()
         row = s.get(TicketRow, number)
     expected = [
         ("resolution#0:warning:50", paris("2027-03-30 17:00")),

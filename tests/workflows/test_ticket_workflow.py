@@ -14,8 +14,9 @@ from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 from temporalio.worker import Replayer
 
-from models.tables import TicketEventRow, TicketRow
+from models.tables import SurveyResponse, TicketEventRow, TicketRow
 from servicedesk.worker import build_worker
+from tests.conftest import worker_settings
 from workflows import messages as m
 from workflows.ticket import TicketWorkflow
 
@@ -52,7 +53,7 @@ async def _until(handle: WorkflowHandle, predicate, timeout: float = 10.0) -> m.
 async def ticket(time_skipping, sqlite_database, task_queue):
     """A started ticket with a running worker; yields (handle, number, database)."""
     number = uuid.uuid4().int % 1_000_000_000
-    async with build_worker(time_skipping.client, sqlite_database.sessions, task_queue):
+    async with build_worker(time_skipping.client, sqlite_database.sessions, task_queue, worker_settings(task_queue)):
         handle = await time_skipping.client.start_workflow(
             TicketWorkflow.run, _input(number), id=m.ticket_workflow_id(number), task_queue=task_queue)
         await _until(handle, lambda v: v.ticket.last_seq >= 4)  # created, triaged, routed, sla_policy
@@ -124,19 +125,28 @@ async def test_same_update_id_applies_once(ticket):
     assert [c.body for c in again.conversation].count("once") == 1
 
 
-async def test_close_completes_the_workflow_and_later_actions_are_refused(ticket):
+async def test_close_asks_the_survey_then_completes_and_later_actions_are_refused(ticket):
     handle, number, db = ticket
     await _act(handle, m.Resolve(actor=ANN, resolution="Firewall rule reverted"))
     view = await _act(handle, m.Close(actor=ANN))
-    assert view.ticket.status == "closed"
-    result = await handle.result()
+    assert view.ticket.status == "closed" and view.ticket.closed_reason == "closed"
+    assert view.survey is not None and view.survey.answered_at is None
+    # Closed, but still waiting for the survey: actions are refused by the ticket itself.
+    with pytest.raises(WorkflowUpdateFailedError) as failed:
+        await _act(handle, m.Reopen(actor=ANN))
+    assert failed.value.cause.type == "TicketClosed"
+    await handle.signal(m.SURVEY_SIGNAL, {"actor": {"kind": "customer", "id": "dana@customer.example"}, "csat": 4,
+                                          "nps": 9, "comment": "quick"})
+    result = await asyncio.wait_for(handle.result(), timeout=60)
     assert result.status == "closed" and result.resolution == "Firewall rule reverted"
-    with pytest.raises(RPCError) as err:
+    with pytest.raises(RPCError) as err:  # the workflow has completed now
         await _act(handle, m.Reopen(actor=ANN))
     assert err.value.status == RPCStatusCode.NOT_FOUND
     with db.sessions() as s:
         row = s.get(TicketRow, number)
-        assert row.status == "closed" and row.closed_at is not None
+        assert row.status == "closed" and row.closed_at is not None and row.closed_reason == "closed"
+        answer = s.get(SurveyResponse, number)
+        assert (answer.csat, answer.nps, answer.comment) == (4, 9, "quick")
 
 
 async def test_category_change_reroutes_an_unowned_ticket(ticket):
@@ -148,7 +158,7 @@ async def test_category_change_reroutes_an_unowned_ticket(ticket):
 
 async def test_continue_as_new_keeps_state_and_update_ids(time_skipping, sqlite_database, task_queue):
     number = uuid.uuid4().int % 1_000_000_000
-    async with build_worker(time_skipping.client, sqlite_database.sessions, task_queue):
+    async with build_worker(time_skipping.client, sqlite_database.sessions, task_queue, worker_settings(task_queue)):
         handle = await time_skipping.client.start_workflow(
             TicketWorkflow.run, _input(number, continue_as_new_after_events=40),
             id=m.ticket_workflow_id(number), task_queue=task_queue)
@@ -174,3 +184,50 @@ async def test_history_replays_deterministically(ticket):
     await _act(handle, m.Resume(actor=ANN))
     history = await handle.fetch_history()
     await Replayer(workflows=[TicketWorkflow]).replay_workflow(history)
+
+
+async def test_unconfirmed_resolution_closes_itself_and_the_survey_expires(ticket, time_skipping):
+    handle, number, db = ticket
+    view = await _act(handle, m.Resolve(actor=ANN, resolution="Rebooted the router"))
+    due = view.confirmation_due_at
+    assert due is not None and abs((due - view.ticket.resolved_at).total_seconds() - m.DEFAULT_CONFIRM_WITHIN_SECONDS) < 1
+    await time_skipping.sleep(m.DEFAULT_CONFIRM_WITHIN_SECONDS + 60)
+    view = await _until(handle, lambda v: v.ticket.status == "closed")
+    assert view.ticket.closed_reason == "auto_closed" and view.survey is not None
+    await time_skipping.sleep(m.DEFAULT_SURVEY_WITHIN_SECONDS + 60)
+    result = await asyncio.wait_for(handle.result(), timeout=60)
+    assert result.status == "closed" and result.closed_reason == "auto_closed"
+    history = await handle.fetch_history()
+    summaries = [e.user_metadata.summary.data.decode() for e in history.events if e.HasField("user_metadata")
+                 and e.user_metadata.HasField("summary")]
+    assert any(f"confirmation of #{number} awaited until" in x for x in summaries), summaries
+    with db.sessions() as s:
+        kinds = [e.kind for e in s.scalars(select(TicketEventRow).where(TicketEventRow.number == number)
+                                           .order_by(TicketEventRow.seq))]
+    assert kinds[-2:] == ["auto_close", "survey_expired"]
+
+
+async def test_customer_rejects_then_confirms(ticket):
+    handle, number, db = ticket
+    customer = {"kind": "customer", "id": "dana@customer.example", "name": "Dana"}
+    await _act(handle, m.Resolve(actor=ANN, resolution="Rebooted the router"))
+    await handle.signal(m.CONFIRMATION_SIGNAL, {"actor": customer, "decision": "reject", "comment": "Still down here"})
+    view = await _until(handle, lambda v: v.ticket.status == "open")
+    assert view.conversation[-1].body == "Still down here" and view.conversation[-1].author.kind == "customer"
+    assert view.confirmation_due_at is None
+    resolution = [c for c in view.sla if c.name == "resolution"][0]
+    assert resolution.cycle == 1 and resolution.stopped_at is None  # the resolution clock starts over
+    await _act(handle, m.Resolve(actor=ANN, resolution="Replaced the router"))
+    await handle.signal(m.CONFIRMATION_SIGNAL, {"actor": customer, "decision": "confirm"})
+    view = await _until(handle, lambda v: v.ticket.status == "closed")
+    assert view.ticket.closed_reason == "confirmed"
+    # A second confirmation changes nothing (the ticket is closed; the workflow logs and ignores it).
+    await handle.signal(m.CONFIRMATION_SIGNAL, {"actor": customer, "decision": "reject", "comment": "x"})
+    await handle.signal(m.SURVEY_SIGNAL, {"actor": customer, "csat": 5})
+    result = await asyncio.wait_for(handle.result(), timeout=60)
+    assert result.closed_reason == "confirmed"
+    with db.sessions() as s:
+        events = [(e.kind, e.actor_kind) for e in s.scalars(select(TicketEventRow).where(TicketEventRow.number == number)
+                                                            .order_by(TicketEventRow.seq))]
+    assert [k for k, _ in events][-5:] == ["resolve", "rejected", "resolve", "confirmed", "survey_answer"]
+    assert ("confirmed", "customer") in events and ("rejected", "customer") in events

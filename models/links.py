@@ -1,0 +1,80 @@
+"""Signed links for customers: a ticket's page, the resolution confirmation, the survey.
+
+A link carries its claims (ticket number, purpose, expiry, a unique id) and an HMAC-SHA256 of
+them under the desk's secret key, so it needs no row to be checked, and a changed byte, an
+expired time or another purpose is refused. One-time purposes (confirm, survey) are spent in
+the `used_links` table by whoever acts on them (see `spend`). Pure apart from `spend`.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+PURPOSES = ("view", "confirm", "survey")
+ONE_TIME = ("confirm", "survey")
+
+
+class LinkError(Exception):
+    """Why a link is refused: `kind` is forged, expired, malformed or wrong_purpose."""
+
+    def __init__(self, kind: str, message: str) -> None:
+        super().__init__(message)
+        self.kind = kind
+        self.message = message
+
+
+@dataclass(frozen=True)
+class LinkClaims:
+    number: int
+    purpose: str
+    expires_at: datetime
+    link_id: str  # unique per link: what a one-time link is spent under
+
+
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def _unb64(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+def _mac(secret: str, body: str) -> str:
+    return _b64(hmac.new(secret.encode(), body.encode(), hashlib.sha256).digest())
+
+
+def sign_link(secret: str, number: int, purpose: str, expires_at: datetime, link_id: str | None = None) -> str:
+    """A token for `/portal/t/<token>`: `<claims>.<signature>`, URL-safe."""
+    if purpose not in PURPOSES:
+        raise ValueError(f"purpose must be one of {PURPOSES}")
+    if not secret:
+        raise ValueError("no secret key: set SERVICEDESK_SECRET_KEY")
+    claims = {"n": number, "p": purpose, "e": int(expires_at.timestamp()), "j": link_id or secrets.token_urlsafe(12)}
+    body = _b64(json.dumps(claims, separators=(",", ":"), sort_keys=True).encode())
+    return f"{body}.{_mac(secret, body)}"
+
+
+def verify_link(secret: str, token: str, now: datetime | None = None, purpose: str | None = None) -> LinkClaims:
+    """The claims of a genuine, unexpired link (of `purpose`, if given); LinkError otherwise."""
+    body, dot, mac = token.partition(".")
+    if not dot or not body or not mac or len(token) > 1024:
+        raise LinkError("malformed", "this link is incomplete: copy the whole link from the e-mail")
+    if not hmac.compare_digest(_mac(secret, body), mac):
+        raise LinkError("forged", "this link is not one the service desk made")
+    try:
+        claims = json.loads(_unb64(body))
+        found = LinkClaims(number=int(claims["n"]), purpose=str(claims["p"]),
+                           expires_at=datetime.fromtimestamp(int(claims["e"]), timezone.utc), link_id=str(claims["j"]))
+    except (ValueError, KeyError, TypeError) as err:
+        raise LinkError("malformed", "this link is damaged") from err
+    if purpose is not None and found.purpose != purpose:
+        raise LinkError("wrong_purpose", f"this link is for {found.purpose}, not {purpose}")
+    if (now or datetime.now(timezone.utc)) >= found.expires_at:
+        raise LinkError("expired", f"this link expired on {found.expires_at:%Y-%m-%d %H:%M} UTC")
+    return found

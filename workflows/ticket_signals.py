@@ -1,0 +1,111 @@
+"""Signals from outside a ticket: monitoring alerts for its group, a request to route again,
+its sub-tickets' status, a duplicate merged into it, and the customer's confirmation and
+survey answer from their signed links. A signal cannot answer, so whatever the ticket cannot
+take is logged and ignored; the API checks first to answer its callers clearly.
+
+A mixin of TicketWorkflow (workflows/ticket.py), which owns the state, the lock, the reducer
+(`_reduce`, `_reduce_signalled`) and routing (`_route`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from temporalio import workflow
+
+with workflow.unsafe.imports_passed_through():
+    from workflows import alerts
+    from workflows.codec import ActionDecodeError, decode_alert_notice, decode_dataclass
+    from workflows.lifecycle import ACTIVE, ActionRejected
+    from workflows.messages import (
+        ALERT_SIGNAL,
+        CHILD_SIGNAL,
+        CONFIRMATION_SIGNAL,
+        MERGED_SIGNAL,
+        ROUTE_SIGNAL,
+        SURVEY_SIGNAL,
+        SYSTEM,
+        AlertsFired,
+        AlertsResolved,
+        ChildStatusChanged,
+        CustomerConfirmation,
+        MergedFrom,
+        ResolutionConfirmed,
+        ResolutionRejected,
+        Resolve,
+        SurveyAnswer,
+        TicketState,
+    )
+
+
+class OutsideEvents:
+    _state: TicketState
+    _lock: asyncio.Lock
+
+    @workflow.signal(name=ALERT_SIGNAL)
+    async def alert_signal(self, raw: dict[str, Any]) -> None:
+        """An Alertmanager notification for this ticket's group: only what is new counts."""
+        try:
+            notice = decode_alert_notice(raw)
+        except ActionDecodeError as err:
+            workflow.logger.warning("ticket %s: ignored malformed alert notice: %s", self._state.number, err)
+            return
+        async with self._lock:
+            if self._state.status == "closed":
+                return
+            fired, resolved = alerts.changes(self._state, notice)
+            try:
+                if fired:
+                    await self._reduce(AlertsFired(actor=notice.actor, alerts=fired))
+                if resolved:
+                    await self._reduce(AlertsResolved(actor=notice.actor, alerts=resolved))
+                s = self._state
+                if resolved and alerts.all_resolved(s) and s.alert is not None and s.alert.auto_resolve \
+                        and s.status in ACTIVE:
+                    await self._reduce(Resolve(actor=SYSTEM, resolution="All alerts in the group resolved"))
+            except ActionRejected as err:
+                workflow.logger.warning("ticket %s: alert notice not applied: %s", self._state.number, err.message)
+
+    @workflow.signal(name=ROUTE_SIGNAL)
+    async def route_signal(self, raw: dict[str, Any]) -> None:
+        """Route again (an agent came online or freed capacity); only a ticket still waiting
+        in its team queue moves."""
+        reason = str(raw.get("reason", "asked to route again"))[:500] if isinstance(raw, dict) else "asked to route again"
+        async with self._lock:
+            if self._state.status in ACTIVE and self._state.assignee is None:
+                await self._route(reason, team=self._state.team)
+
+    @workflow.signal(name=CONFIRMATION_SIGNAL)
+    async def confirmation_signal(self, raw: dict[str, Any]) -> None:
+        """The customer's answer to the resolution, from their signed link."""
+        try:
+            answer = decode_dataclass(CustomerConfirmation, {"kind": "confirmation", **raw}, path="")
+        except (ActionDecodeError, TypeError) as err:
+            workflow.logger.warning("ticket %s: ignored malformed confirmation: %s", self._state.number, err)
+            return
+        if answer.decision == "confirm":
+            await self._reduce_signalled(ResolutionConfirmed(actor=answer.actor, link_id=answer.link_id))
+        else:
+            await self._reduce_signalled(ResolutionRejected(actor=answer.actor, comment=answer.comment,
+                                                            link_id=answer.link_id))
+
+    @workflow.signal(name=SURVEY_SIGNAL)
+    async def survey_signal(self, raw: dict[str, Any]) -> None:
+        await self._signalled_event(SurveyAnswer, "survey_answer", raw)
+
+    @workflow.signal(name=CHILD_SIGNAL)
+    async def child_signal(self, raw: dict[str, Any]) -> None:
+        await self._signalled_event(ChildStatusChanged, "child_status", raw)
+
+    @workflow.signal(name=MERGED_SIGNAL)
+    async def merged_signal(self, raw: dict[str, Any]) -> None:
+        await self._signalled_event(MergedFrom, "merged_from", raw)
+
+    async def _signalled_event(self, cls: type, kind: str, raw: Any) -> None:
+        try:
+            action = decode_dataclass(cls, {"kind": kind, **raw} if isinstance(raw, dict) else raw, path="")
+        except ActionDecodeError as err:
+            workflow.logger.warning("ticket %s: ignored malformed %s signal: %s", self._state.number, kind, err)
+            return
+        await self._reduce_signalled(action)
