@@ -11,7 +11,7 @@ STAMP  := $(VENV)/.installed
 run: $(STAMP)
 	$(BIN)/servicedesk dev
 
-test: $(STAMP)
+test: $(STAMP) browser
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 bench: $(STAMP)

@@ -42,7 +42,13 @@ def main(argv: list[str] | None = None) -> int:
                      help="team slug; repeat for several teams (the first is the home team)")
     add.add_argument("--skill", action="append", default=[], help="a skill for skill-match routing; repeatable")
     add.add_argument("--capacity", type=int, default=20, help="most open tickets routing gives the agent")
+    mail = sub.add_parser("mail", help="read the mail `servicedesk dev` kept (its sink): mail list | mail show N")
+    mail.add_argument("mail_args", nargs=argparse.REMAINDER)
     args = parser.parse_args(argv)
+    if args.command == "mail":
+        from servicedesk.mailsink import main as mail_main
+
+        return mail_main(args.mail_args or ["list"])
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     settings = Settings()
