@@ -110,6 +110,11 @@ class AlertService:
     async def _deliver(self, number: int, key: str, notice: AlertNotice) -> bool:
         """Signal the notification to the group's ticket: True when delivered, False when
         the ticket is closed (or closed so long ago that its history is gone)."""
+        # A closed ticket's workflow may still be running (its survey is open) and would take the
+        # signal only to ignore it: ask first.
+        view = await self._gateway.view(number)
+        if view is not None and view.ticket.status == "closed":
+            return False
         for _ in range(3):
             try:
                 await self._gateway.alert(number, notice)

@@ -42,8 +42,8 @@ def _fired(sessions, number: int) -> list[SlaMilestoneRow]:
 
 def _notes(sessions, number: int) -> list[tuple[str, str]]:
     with sessions() as s:
-        return [tuple(r) for r in s.execute(select(Notification.kind, Notification.recipient)
-                                            .where(Notification.number == number).order_by(Notification.id))]
+        return [tuple(r) for r in s.execute(select(Notification.kind, Notification.recipient).where(
+            Notification.number == number, Notification.kind.startswith("sla_")).order_by(Notification.id))]
 
 
 async def _open_ticket(gateway: TicketGateway, number: int) -> m.TicketView:

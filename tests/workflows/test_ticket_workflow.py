@@ -8,13 +8,13 @@ import dataclasses
 import uuid
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 from temporalio.client import WorkflowExecutionStatus, WorkflowHandle, WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 from temporalio.worker import Replayer
 
-from models.tables import SurveyResponse, TicketEventRow, TicketRow
+from models.tables import SlaPolicy, SurveyResponse, TicketEventRow, TicketRow
 from servicedesk.worker import build_worker
 from tests.conftest import worker_settings
 from workflows import messages as m
@@ -186,21 +186,32 @@ async def test_history_replays_deterministically(ticket):
     await Replayer(workflows=[TicketWorkflow]).replay_workflow(history)
 
 
-async def test_unconfirmed_resolution_closes_itself_and_the_survey_expires(ticket, time_skipping):
-    handle, number, db = ticket
-    view = await _act(handle, m.Resolve(actor=ANN, resolution="Rebooted the router"))
-    due = view.confirmation_due_at
-    assert due is not None and abs((due - view.ticket.resolved_at).total_seconds() - m.DEFAULT_CONFIRM_WITHIN_SECONDS) < 1
-    await time_skipping.sleep(m.DEFAULT_CONFIRM_WITHIN_SECONDS + 60)
-    view = await _until(handle, lambda v: v.ticket.status == "closed")
-    assert view.ticket.closed_reason == "auto_closed" and view.survey is not None
-    await time_skipping.sleep(m.DEFAULT_SURVEY_WITHIN_SECONDS + 60)
-    result = await asyncio.wait_for(handle.result(), timeout=60)
-    assert result.status == "closed" and result.closed_reason == "auto_closed"
-    history = await handle.fetch_history()
+async def test_unconfirmed_resolution_closes_itself_and_the_survey_expires(time_skipping, sqlite_database, task_queue):
+    # The policy's own periods (short ones, so the test server skips minutes, not days while
+    # other tests' tickets wait on the same server).
+    with sqlite_database.sessions.begin() as s:
+        s.execute(update(SlaPolicy).values(confirm_within_seconds=600, survey_within_seconds=900))
+    number = uuid.uuid4().int % 1_000_000_000
+    db = sqlite_database
+    async with build_worker(time_skipping.client, db.sessions, task_queue, worker_settings(task_queue)):
+        handle = await time_skipping.client.start_workflow(
+            TicketWorkflow.run, _input(number), id=m.ticket_workflow_id(number), task_queue=task_queue)
+        await _until(handle, lambda v: v.ticket.last_seq >= 4)
+        view = await _act(handle, m.Resolve(actor=ANN, resolution="Rebooted the router"))
+        due = view.confirmation_due_at
+        assert due is not None and abs((due - view.ticket.resolved_at).total_seconds() - 600) < 1
+        await time_skipping.sleep(660)
+        view = await _until(handle, lambda v: v.ticket.status == "closed")
+        assert view.ticket.closed_reason == "auto_closed" and view.survey is not None
+        assert abs((view.survey.expires_at - view.ticket.closed_at).total_seconds() - 900) < 1
+        await time_skipping.sleep(960)
+        result = await asyncio.wait_for(handle.result(), timeout=60)
+        assert result.status == "closed" and result.closed_reason == "auto_closed"
+        history = await handle.fetch_history()
     summaries = [e.user_metadata.summary.data.decode() for e in history.events if e.HasField("user_metadata")
                  and e.user_metadata.HasField("summary")]
     assert any(f"confirmation of #{number} awaited until" in x for x in summaries), summaries
+    assert any(f"survey of #{number} open until" in x for x in summaries), summaries
     with db.sessions() as s:
         kinds = [e.kind for e in s.scalars(select(TicketEventRow).where(TicketEventRow.number == number)
                                            .order_by(TicketEventRow.seq))]
