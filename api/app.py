@@ -24,6 +24,7 @@ from api.routes import (
     directory,
     health,
     inbound_mail,
+    reports,
     routing_admin,
     sla,
     sla_admin,
@@ -95,5 +96,6 @@ def create_app(settings: Settings | None = None, *, temporal: Client | None = No
     app.include_router(inbound_mail.router)
     app.include_router(attachments.router)
     app.include_router(webhooks_admin.router)  # webhooks and the outbox (docs/notifications.md)
+    app.include_router(reports.router)  # reports from the read model (docs/reports.md)
     install_portal(app)  # the customer portal's pages (docs/portal.md)
     return app

@@ -1,0 +1,116 @@
+"""Reports for supervisors, admins and auditors, from the read model, as JSON or CSV
+(`format=csv`, or `Accept: text/csv`). See docs/reports.md."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta, timezone
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import JSONResponse, Response
+
+from api import reports
+from api.deps import Principal, SessionsDep, require_role
+from api.errors import ApiError
+from models.reports import Filters, team_exists
+from workflows.messages import CHANNELS, PRIORITIES
+
+router = APIRouter(prefix="/reports", tags=["Reports"])
+ManagerDep = Annotated[Principal, Depends(require_role("supervisor", "admin", "auditor"))]
+MAX_DAYS = 3 * 366
+Format = Literal["json", "csv"]
+
+
+def _bad(field: str, message: str) -> ApiError:
+    return ApiError("ValidationError", f"{field}: {message}", [{"field": f"query parameter {field}", "message": message}])
+
+
+def report_filters(
+    sessions: SessionsDep,
+    from_: Annotated[date | None, Query(alias="from", description="First day (ISO date, UTC); default: 29 days before `to`")] = None,
+    to: Annotated[date | None, Query(description="Last day, included (ISO date, UTC); default: today")] = None,
+    team: Annotated[str | None, Query(max_length=64, description="A team's slug")] = None,
+    category: Annotated[str | None, Query(max_length=100)] = None,
+    channel: Annotated[Literal[CHANNELS] | None, Query()] = None,  # type: ignore[valid-type]
+    priority: Annotated[Literal[PRIORITIES] | None, Query()] = None,  # type: ignore[valid-type]
+) -> Filters:
+    last = to or datetime.now(timezone.utc).date()
+    first = from_ or last - timedelta(days=29)
+    if first > last:
+        raise _bad("from", f"must not be after to ({last.isoformat()})")
+    if (last - first).days >= MAX_DAYS:
+        raise _bad("from", f"a report covers at most {MAX_DAYS} days")
+    if team is not None:
+        with sessions() as s:
+            if not team_exists(s, team):
+                raise ApiError("UnknownTeam", f"no team {team!r}", [{"field": "query parameter team", "message": "unknown team"}])
+    return Filters(start=datetime.combine(first, time(), timezone.utc),
+                   end=datetime.combine(last + timedelta(days=1), time(), timezone.utc),
+                   team=team, category=category, channel=channel, priority=priority)
+
+
+FiltersDep = Annotated[Filters, Depends(report_filters)]
+FormatQuery = Annotated[Format | None, Query(alias="format", description="json (default) or csv; or send Accept: text/csv")]
+
+
+def _respond(request: Request, name: str, table: reports.Table, f: Filters, fmt: Format | None) -> Response:
+    if fmt == "csv" or (fmt is None and "text/csv" in request.headers.get("accept", "")):
+        return Response(table.csv(), media_type="text/csv; charset=utf-8",
+                        headers={"Content-Disposition": f'attachment; filename="report-{name}.csv"'})
+    body: dict[str, Any] = {
+        "report": name, "from": f.start.date().isoformat(), "to": (f.end - timedelta(days=1)).date().isoformat(),
+        "filters": {"team": f.team, "category": f.category, "channel": f.channel, "priority": f.priority},
+        **table.data,
+    }
+    return JSONResponse(body)
+
+
+@router.get("/volume")
+def volume(request: Request, me: ManagerDep, sessions: SessionsDep, f: FiltersDep, fmt: FormatQuery = None,
+           by: Annotated[Literal["day", "week"], Query(description="Bucket size; a week starts on Monday")] = "day") -> Response:
+    """Tickets created (and resolved) per day or week of the period."""
+    with sessions() as s:
+        return _respond(request, "volume", reports.volume(s, f, by), f, fmt)
+
+
+@router.get("/backlog")
+def backlog(request: Request, me: ManagerDep, sessions: SessionsDep, f: FiltersDep, fmt: FormatQuery = None) -> Response:
+    """Tickets open now, by status, team and priority; and open at the end of each day of the period."""
+    with sessions() as s:
+        return _respond(request, "backlog", reports.backlog(s, f, datetime.now(timezone.utc)), f, fmt)
+
+
+@router.get("/response-times")
+def response_times(request: Request, me: ManagerDep, sessions: SessionsDep, f: FiltersDep, fmt: FormatQuery = None) -> Response:
+    """First-response and resolution times (business seconds) of tickets created in the period."""
+    with sessions() as s:
+        return _respond(request, "response-times", reports.response_times(s, f), f, fmt)
+
+
+@router.get("/sla")
+def sla(request: Request, me: ManagerDep, sessions: SessionsDep, f: FiltersDep, fmt: FormatQuery = None) -> Response:
+    """SLA compliance, breaches and escalations by team, for tickets created in the period."""
+    with sessions() as s:
+        return _respond(request, "sla", reports.sla(s, f), f, fmt)
+
+
+@router.get("/agents")
+def agents(request: Request, me: ManagerDep, sessions: SessionsDep, f: FiltersDep, fmt: FormatQuery = None) -> Response:
+    """Per assignee: tickets handled and resolved, median resolution time, mean CSAT."""
+    with sessions() as s:
+        return _respond(request, "agents", reports.agents(s, f), f, fmt)
+
+
+@router.get("/satisfaction")
+def satisfaction(request: Request, me: ManagerDep, sessions: SessionsDep, f: FiltersDep, fmt: FormatQuery = None) -> Response:
+    """CSAT (mean, distribution) and NPS of survey answers given in the period."""
+    with sessions() as s:
+        return _respond(request, "satisfaction", reports.satisfaction(s, f), f, fmt)
+
+
+@router.get("/categories")
+def categories(request: Request, me: ManagerDep, sessions: SessionsDep, f: FiltersDep, fmt: FormatQuery = None,
+               limit: Annotated[int, Query(ge=1, le=100, description="How many categories")] = 10) -> Response:
+    """The most frequent categories of tickets created in the period, with their share."""
+    with sessions() as s:
+        return _respond(request, "categories", reports.categories(s, f, limit), f, fmt)

@@ -1,0 +1,185 @@
+"""Report queries on the read model (tickets, sla_milestones, survey_responses): SQLAlchemy
+Core only, portable between SQLite and PostgreSQL. Counting and grouping happen in SQL where it
+is portable; bucketing by day and percentiles happen in Python (api/reports.py) on the rows
+fetched here. Datetimes may come back naive from SQLite: they are UTC, and `utc` says so.
+
+The period [start, end) selects tickets by `created_at`, except where a function says otherwise
+(resolutions by `resolved_at`, survey answers by `answered_at`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any
+
+from sqlalchemy import distinct, func, or_, select
+from sqlalchemy.orm import Session
+
+from models.tables import BusinessCalendar, SlaMilestoneRow, SlaPolicy, SurveyResponse, Team, TicketRow
+
+T = TicketRow.__table__
+M = SlaMilestoneRow.__table__
+S = SurveyResponse.__table__
+DONE_STATUSES = ("resolved", "closed")
+
+
+def utc(dt: datetime | None) -> datetime | None:
+    if dt is None:
+        return None
+    return dt.replace(tzinfo=timezone.utc) if dt.tzinfo is None else dt.astimezone(timezone.utc)
+
+
+@dataclass(frozen=True)
+class Filters:
+    start: datetime  # inclusive, aware UTC
+    end: datetime  # exclusive, aware UTC
+    team: str | None = None
+    category: str | None = None
+    channel: str | None = None
+    priority: str | None = None
+
+
+def _dims(f: Filters) -> list[Any]:
+    conds = []
+    for column, value in ((T.c.team, f.team), (T.c.category, f.category), (T.c.channel, f.channel),
+                          (T.c.priority, f.priority)):
+        if value is not None:
+            conds.append(column == value)
+    return conds
+
+
+def _created_in(f: Filters) -> list[Any]:
+    return [T.c.created_at >= f.start, T.c.created_at < f.end, *_dims(f)]
+
+
+def created_times(s: Session, f: Filters) -> list[datetime]:
+    return [utc(r) for r in s.scalars(select(T.c.created_at).where(*_created_in(f)))]  # type: ignore[misc]
+
+
+def resolved_times(s: Session, f: Filters) -> list[datetime]:
+    """When tickets (whenever created) were resolved, inside the period."""
+    q = select(T.c.resolved_at).where(T.c.resolved_at >= f.start, T.c.resolved_at < f.end, *_dims(f))
+    return [utc(r) for r in s.scalars(q)]  # type: ignore[misc]
+
+
+def open_now(s: Session, f: Filters) -> list[tuple[str, str | None, str, int]]:
+    """(status, team, priority, count) of tickets open now (not resolved or closed), any creation date."""
+    q = (select(T.c.status, T.c.team, T.c.priority, func.count())
+         .where(T.c.status.not_in(DONE_STATUSES), *_dims(f))
+         .group_by(T.c.status, T.c.team, T.c.priority))
+    return [(a, b, c, int(n)) for a, b, c, n in s.execute(q)]
+
+
+def open_spans(s: Session, f: Filters) -> list[tuple[datetime, datetime | None]]:
+    """(created_at, ended_at) of tickets that may have been open during the period; ended_at is
+    when the ticket was resolved (or closed without a resolution), None while it is open."""
+    q = (select(T.c.created_at, T.c.status, T.c.resolved_at, T.c.closed_at)
+         .where(T.c.created_at < f.end, *_dims(f),
+                or_(T.c.status.not_in(DONE_STATUSES), T.c.resolved_at >= f.start, T.c.closed_at >= f.start)))
+    out = []
+    for created, status, resolved, closed in s.execute(q):
+        ended = None if status not in DONE_STATUSES else utc(resolved) or utc(closed)
+        out.append((utc(created), ended))
+    return out  # type: ignore[return-value]
+
+
+@dataclass(frozen=True)
+class TicketTimes:
+    number: int
+    team: str | None
+    assignee: str | None
+    sla_policy: str | None
+    created_at: datetime
+    first_response_at: datetime | None
+    resolved_at: datetime | None
+
+
+def ticket_times(s: Session, f: Filters) -> list[TicketTimes]:
+    q = (select(T.c.number, T.c.team, T.c.assignee, T.c.sla_policy, T.c.created_at, T.c.first_response_at,
+                T.c.resolved_at).where(*_created_in(f)).order_by(T.c.number))
+    return [TicketTimes(n, team, who, pol, utc(c), utc(fr), utc(r))  # type: ignore[arg-type]
+            for n, team, who, pol, c, fr, r in s.execute(q)]
+
+
+@dataclass(frozen=True)
+class CalendarRow:
+    name: str
+    timezone: str
+    weekly_hours: dict | None
+    holidays: list[str]
+
+
+def policy_calendars(s: Session, policy_names: set[str]) -> dict[str, CalendarRow | None]:
+    """Each named SLA policy's business calendar (None: 24x7 UTC). Unknown names are left out."""
+    if not policy_names:
+        return {}
+    P, C = SlaPolicy.__table__, BusinessCalendar.__table__
+    q = (select(P.c.name, C.c.name, C.c.timezone, C.c.weekly_hours, C.c.holidays)
+         .select_from(P.outerjoin(C, P.c.calendar_id == C.c.id)).where(P.c.name.in_(sorted(policy_names))))
+    out: dict[str, CalendarRow | None] = {}
+    for policy, cal, zone, weekly, holidays in s.execute(q):
+        out[policy] = None if cal is None else CalendarRow(cal, zone or "UTC", weekly, list(holidays or []))
+    return out
+
+
+@dataclass
+class SlaTeamCounts:
+    team: str | None
+    with_policy: int = 0
+    breached_tickets: int = 0
+    breaches: int = 0
+    escalations: int = 0
+
+
+def sla_counts(s: Session, f: Filters) -> list[SlaTeamCounts]:
+    """Per team, for tickets created in the period: tickets with an SLA policy, tickets with at
+    least one breach, and the breach and escalation milestones that fired for them."""
+    by_team: dict[str | None, SlaTeamCounts] = {}
+
+    def row(team: str | None) -> SlaTeamCounts:
+        return by_team.setdefault(team, SlaTeamCounts(team))
+
+    policy = [*_created_in(f), T.c.sla_policy.is_not(None)]
+    for team, n in s.execute(select(T.c.team, func.count()).where(*policy).group_by(T.c.team)):
+        row(team).with_policy = int(n)
+    joined = T.join(M, M.c.number == T.c.number)
+    q = (select(T.c.team, func.count(distinct(T.c.number))).select_from(joined)
+         .where(*policy, M.c.kind == "breach").group_by(T.c.team))
+    for team, n in s.execute(q):
+        row(team).breached_tickets = int(n)
+    q = (select(T.c.team, M.c.kind, func.count()).select_from(joined)
+         .where(*_created_in(f), M.c.kind.in_(("breach", "escalation"))).group_by(T.c.team, M.c.kind))
+    for team, kind, n in s.execute(q):
+        if kind == "breach":
+            row(team).breaches = int(n)
+        else:
+            row(team).escalations = int(n)
+    return sorted(by_team.values(), key=lambda r: (r.team is None, r.team or ""))
+
+
+def csat_by_assignee(s: Session, f: Filters) -> dict[str | None, tuple[int, float]]:
+    """assignee -> (answers, mean CSAT) over surveys of tickets created in the period."""
+    q = (select(T.c.assignee, func.count(), func.avg(S.c.csat)).select_from(T.join(S, S.c.number == T.c.number))
+         .where(*_created_in(f)).group_by(T.c.assignee))
+    return {who: (int(n), float(avg)) for who, n, avg in s.execute(q)}
+
+
+def survey_answers(s: Session, f: Filters) -> list[tuple[int, int | None]]:
+    """(csat, nps) of survey answers given in the period, for tickets matching the other filters."""
+    q = (select(S.c.csat, S.c.nps).select_from(S.join(T, T.c.number == S.c.number))
+         .where(S.c.answered_at >= f.start, S.c.answered_at < f.end, *_dims(f)))
+    return [(int(c), None if n is None else int(n)) for c, n in s.execute(q)]
+
+
+def category_counts(s: Session, f: Filters) -> tuple[int, list[tuple[str | None, int]]]:
+    """(tickets in the period, [(category, count)] most frequent first, ties by name)."""
+    total = s.scalar(select(func.count()).select_from(T).where(*_created_in(f))) or 0
+    n = func.count().label("n")
+    q = (select(T.c.category, n).where(*_created_in(f)).group_by(T.c.category)
+         .order_by(n.desc(), T.c.category.is_(None), T.c.category))
+    return int(total), [(c, int(k)) for c, k in s.execute(q)]
+
+
+def team_exists(s: Session, slug: str) -> bool:
+    return s.scalar(select(func.count()).select_from(Team).where(Team.slug == slug)) > 0
+
