@@ -18,6 +18,7 @@ from api.mail.inbound import MailIntake
 from api.mail.smtp import SmtpListener
 from api.portal import install_portal
 from api.routes import alerts as alert_routes
+from api.routes import audit as audit_routes
 from api.routes import (
     attachments,
     availability,
@@ -86,6 +87,7 @@ def create_app(settings: Settings | None = None, *, temporal: Client | None = No
     ))
     app.include_router(health.router)
     app.include_router(tickets.router)
+    app.include_router(audit_routes.router)  # timelines and exports from workflow histories (docs/audit.md)
     app.include_router(directory.router)
     app.include_router(sla.router)
     app.include_router(sla_admin.router)

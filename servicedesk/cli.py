@@ -1,4 +1,4 @@
-"""`servicedesk dev | worker | api | migrate | seed | token create | agent create`."""
+"""`servicedesk dev | worker | api | migrate | seed | token create | agent create | audit ...`."""
 
 from __future__ import annotations
 
@@ -44,6 +44,9 @@ def main(argv: list[str] | None = None) -> int:
     add.add_argument("--capacity", type=int, default=20, help="most open tickets routing gives the agent")
     mail = sub.add_parser("mail", help="read the mail `servicedesk dev` kept (its sink): mail list | mail show N")
     mail.add_argument("mail_args", nargs=argparse.REMAINDER)
+    from servicedesk import audit as audit_cli
+
+    audit_cli.add_parser(sub)
     args = parser.parse_args(argv)
     if args.command == "mail":
         from servicedesk.mailsink import main as mail_main
@@ -52,6 +55,8 @@ def main(argv: list[str] | None = None) -> int:
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     settings = Settings()
+    if args.command == "audit":
+        return audit_cli.run(args, settings)
     if args.command == "dev":
         from servicedesk.dev import run_dev
 
