@@ -16,12 +16,11 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
 from models import reports as q
-from models.business_hours import weekly_minutes
+from models.business_hours import weekly_minutes, zone_offsets
 from workflows.business_time import business_seconds_between
 from workflows.sla_types import Calendar
 
@@ -46,28 +45,6 @@ class Table:
 
 
 # --- business time --------------------------------------------------------------------------
-
-
-def zone_offsets(zone_name: str, start: datetime, end: datetime) -> list[list[int]]:
-    """[[utc_epoch, offset_seconds], ...] over [start, end]; the same as the SLA activity computes
-    (activities/calendars.py, which the API may not import)."""
-    zone = ZoneInfo(zone_name)
-
-    def offset(t: int) -> int:
-        return int(datetime.fromtimestamp(t, zone).utcoffset().total_seconds())  # type: ignore[union-attr]
-
-    t, stop = int(start.timestamp()), int(end.timestamp())
-    result = [[t, offset(t)]]
-    while t < stop:
-        nxt = t + 86_400
-        if offset(nxt) != result[-1][1]:
-            lo, hi = t, nxt
-            while hi - lo > 1:
-                mid = (lo + hi) // 2
-                lo, hi = (mid, hi) if offset(mid) == result[-1][1] else (lo, mid)
-            result.append([hi, offset(hi)])
-        t = nxt
-    return result
 
 
 class BusinessClock:

@@ -1,9 +1,12 @@
 """Weekly business hours as stored ({"mon": [["09:00", "12:30"], ...]}): parsing and
-validation, shared by the admin API (to refuse bad input) and the SLA activity."""
+validation, shared by the admin API (to refuse bad input) and the SLA activity; and a time
+zone's UTC offsets, which the SLA activity and the reports turn into calendar data."""
 
 from __future__ import annotations
 
 import re
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _HHMM = re.compile(r"^(\d{1,2}):(\d{2})$")
@@ -35,3 +38,25 @@ def weekly_minutes(weekly: dict[str, list[list[str]]]) -> list[list[list[int]]]:
                 raise ValueError(f"{day}: opening hours overlap")
         days.append(spans)
     return days
+
+
+def zone_offsets(zone_name: str, start: datetime, end: datetime) -> list[list[int]]:
+    """[[utc_epoch, offset_seconds], ...]: the zone's offset from each change on, over [start, end]."""
+    zone = ZoneInfo(zone_name)
+
+    def offset(t: int) -> int:
+        return int(datetime.fromtimestamp(t, zone).utcoffset().total_seconds())  # type: ignore[union-attr]
+
+    t, stop = int(start.timestamp()), int(end.timestamp())
+    result = [[t, offset(t)]]
+    step = 86_400  # zones change offset at most a few times a year, never twice in a day
+    while t < stop:
+        nxt = t + step
+        if offset(nxt) != result[-1][1]:
+            lo, hi = t, nxt  # offset(lo) is the old one, offset(hi) the new: find the second it changes
+            while hi - lo > 1:
+                mid = (lo + hi) // 2
+                lo, hi = (mid, hi) if offset(mid) == result[-1][1] else (lo, mid)
+            result.append([hi, offset(hi)])
+        t = nxt
+    return result
