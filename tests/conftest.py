@@ -158,6 +158,18 @@ async def time_skipping() -> AsyncIterator[WorkflowEnvironment]:
         yield env
 
 
+@pytest_asyncio.fixture
+async def own_time_skipping() -> AsyncIterator[WorkflowEnvironment]:
+    """A time-skipping server of the test's own. The shared one holds time still while any
+    earlier test's workflow has a task or activity no worker will take any more (their workers
+    have stopped), so a test that skips time must not share it."""
+    async with await WorkflowEnvironment.start_time_skipping(
+        test_server_existing_path=find_executable("temporal-test-server"),
+    ) as env:
+        await register_search_attributes(env.client, "default")
+        yield env
+
+
 @pytest.fixture
 def task_queue() -> str:
     return f"tickets-{uuid.uuid4().hex[:8]}"

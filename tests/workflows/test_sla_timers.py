@@ -83,9 +83,9 @@ def _clock(view: m.TicketView, name: str):
     return next(c for c in view.sla if c.name == name)
 
 
-async def test_week_long_business_hours_sla_with_pause_priority_change_and_escalations(time_skipping, sqlite_database,
+async def test_week_long_business_hours_sla_with_pause_priority_change_and_escalations(own_time_skipping, sqlite_database,
                                                                                       task_queue):
-    env, db = time_skipping, sqlite_database
+    env, db = own_time_skipping, sqlite_database
     _add_facilities_policies(db)
     number = uuid.uuid4().int % 1_000_000_000
     # Thursday 25 March 2027, 10:00 in Paris (winter time, UTC+1).

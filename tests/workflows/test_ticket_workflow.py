@@ -186,7 +186,8 @@ async def test_history_replays_deterministically(ticket):
     await Replayer(workflows=[TicketWorkflow]).replay_workflow(history)
 
 
-async def test_unconfirmed_resolution_closes_itself_and_the_survey_expires(time_skipping, sqlite_database, task_queue):
+async def test_unconfirmed_resolution_closes_itself_and_the_survey_expires(own_time_skipping, sqlite_database, task_queue):
+    time_skipping = own_time_skipping
     # The policy's own periods (short ones, so the test server skips minutes, not days while
     # other tests' tickets wait on the same server).
     with sqlite_database.sessions.begin() as s:
