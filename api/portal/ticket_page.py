@@ -11,6 +11,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
+from api.downloads import file_download
 from api.errors import ApiError
 from api.portal.pages import HEADERS, refusal, render
 from api.portal.service import Portal, get_portal, public_attachment_ids, public_ticket
@@ -112,11 +113,4 @@ async def download(token: str, attachment_id: str, portal: PortalDep) -> Respons
             raise ApiError("NotFound", "This file is no longer kept.")
     except ApiError as err:
         return refusal(err)
-    ascii_name = row.filename.encode("ascii", "replace").decode().replace('"', "'").replace("?", "_")
-    return Response(row.data, media_type=row.content_type, headers={
-        "Content-Disposition": f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(row.filename, safe='')}",
-        "X-Content-Type-Options": "nosniff",
-        "Content-Security-Policy": "default-src 'none'; sandbox",
-        "Referrer-Policy": "no-referrer",
-        "Cache-Control": "private, no-store",
-    })
+    return file_download(row, **{"Referrer-Policy": "no-referrer"})

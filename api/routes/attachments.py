@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Annotated
-from urllib.parse import quote
 
 from fastapi import APIRouter, File, Path, Request, UploadFile
 from fastapi.responses import Response
@@ -14,6 +13,7 @@ from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 
 from api.deps import AgentDep, ReaderDep, SessionsDep
+from api.downloads import file_download
 from api.errors import ApiError
 from api.mail.attachments import Accepted, check_attachment
 from api.routes.inbound_mail import utc
@@ -72,13 +72,7 @@ def download(number: TicketNumber, attachment_id: AttachmentId, me: ReaderDep, s
         if row is None:
             raise ApiError("NotFound", f"ticket {number} has no attachment {attachment_id}",
                            [{"field": "path parameter attachment_id", "message": "not an attachment of this ticket"}])
-        ascii_name = row.filename.encode("ascii", "replace").decode().replace('"', "'").replace("?", "_")
-        return Response(row.data, media_type=row.content_type, headers={
-            "Content-Disposition": f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(row.filename, safe='')}",
-            "X-Content-Type-Options": "nosniff",
-            "Content-Security-Policy": "default-src 'none'; sandbox",
-            "Cache-Control": "private, no-store",
-        })
+        return file_download(row)
 
 
 @router.post("", status_code=201, response_model=AttachmentStored, responses={
