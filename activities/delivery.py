@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
+from activities.defn import sync_activity
 from activities.mailer import DeliveryError, SmtpMailer, build_email, check_address
 from activities.rendering import Rendered, render, ticket_context
 from activities.webhooks import post_webhook
@@ -151,7 +152,7 @@ class DeliveryActivities:
                 out.in_reply_to, out.references = _threading(s, row.number, row.message_id)
             return out
 
-    @activity.defn(name=DELIVER_ACTIVITY)
+    @sync_activity(DELIVER_ACTIVITY)
     def deliver_notification(self, notification_id: int) -> str:
         out = self._load(notification_id)
         if isinstance(out, str):
@@ -189,7 +190,7 @@ class DeliveryActivities:
         except Exception as err:  # a template that cannot render this data will not on a retry either
             raise DeliveryError(f"cannot render {out.kind}: {type(err).__name__}: {err}", permanent=True) from None
 
-    @activity.defn(name=MARK_FAILED_ACTIVITY)
+    @sync_activity(MARK_FAILED_ACTIVITY)
     def mark_notification_failed(self, notification_id: int, reason: str) -> bool:
         with self._sessions.begin() as s:
             marked = outbox.mark_failed(s, notification_id, reason)

@@ -19,6 +19,7 @@ from temporalio.client import Client
 from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 from temporalio.exceptions import WorkflowAlreadyStartedError
 
+from activities.defn import sync_activity
 from models import outbox
 from models.db import dialect_insert
 from models.routing import team_member_emails
@@ -84,7 +85,7 @@ class NotificationActivities:
         self._task_queue = task_queue or self._settings.task_queue
         self._loop = asyncio.get_running_loop() if client is not None else None
 
-    @activity.defn(name=NOTIFY_ACTIVITY)
+    @sync_activity(NOTIFY_ACTIVITY)
     def notify(self, inp: NotifyInput) -> NotifyResult:
         recorded, already, pending = [], [], []
         with self._sessions.begin() as s:

@@ -11,8 +11,8 @@ from datetime import datetime
 
 from sqlalchemy import update
 from sqlalchemy.orm import Session, sessionmaker
-from temporalio import activity
 
+from activities.defn import sync_activity
 from models.db import dialect_insert as _insert
 from models.tables import SlaMilestoneRow, SurveyResponse, TicketEventRow, TicketRow
 from workflows.activity_io import ProjectionInput
@@ -90,7 +90,7 @@ class ProjectionActivities:
     def __init__(self, sessions: sessionmaker[Session]) -> None:
         self._sessions = sessions
 
-    @activity.defn(name=PROJECT_ACTIVITY)
+    @sync_activity(PROJECT_ACTIVITY)
     def project_ticket(self, inp: ProjectionInput) -> None:
         with self._sessions.begin() as s:
             project(s, inp)

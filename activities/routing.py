@@ -15,8 +15,8 @@ from datetime import datetime, timezone
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
-from temporalio import activity
 
+from activities.defn import sync_activity
 from models import routing as q
 from models.tables import RoutingDecision, RoutingRule, Team
 from workflows.activity_io import DispatchInput, DispatchResult, RouteInput, RouteResult
@@ -176,7 +176,7 @@ class RoutingActivities:
     def __init__(self, sessions: sessionmaker[Session]) -> None:
         self._sessions = sessions
 
-    @activity.defn(name=ROUTE_ACTIVITY)
+    @sync_activity(ROUTE_ACTIVITY)
     def route_ticket(self, inp: RouteInput) -> RouteResult:
         key = inp.decision_key or f"{inp.number}:once-{uuid.uuid4().hex}"
         try:
@@ -214,7 +214,7 @@ class RoutingActivities:
             s.flush()
             return RouteResult(team=team.slug if team else None, assignee=assignee, reason=reason)
 
-    @activity.defn(name=DISPATCH_ACTIVITY)
+    @sync_activity(DISPATCH_ACTIVITY)
     def dispatch_queue(self, inp: DispatchInput) -> DispatchResult:
         """Queued tickets the agent could take now (none unless online with free capacity)."""
         with self._sessions() as s:

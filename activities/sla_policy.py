@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 from temporalio import activity
 
+from activities.defn import sync_activity
 from activities.calendars import build_calendar
 from models.customers import customer_tier
 from models.tables import BusinessCalendar, SlaPolicy
@@ -53,7 +54,7 @@ class SlaPolicyActivities:
     def __init__(self, sessions: sessionmaker[Session]) -> None:
         self._sessions = sessions
 
-    @activity.defn(name=SLA_POLICY_ACTIVITY)
+    @sync_activity(SLA_POLICY_ACTIVITY)
     def load_sla_policy(self, inp: SlaPolicyInput) -> SlaPolicyResult:
         with self._sessions() as s:
             tier = customer_tier(s, inp.requester_email)

@@ -10,6 +10,7 @@ from dataclasses import asdict
 from sqlalchemy.orm import Session, sessionmaker
 from temporalio import activity
 
+from activities.defn import sync_activity
 from models.customers import customer_tier
 from models.tables import TriageRule
 from models.triage_admin import enabled_rules, evaluate
@@ -26,7 +27,7 @@ class TriageActivities:
     def __init__(self, sessions: sessionmaker[Session]) -> None:
         self._sessions = sessions
 
-    @activity.defn(name=TRIAGE_ACTIVITY)
+    @sync_activity(TRIAGE_ACTIVITY)
     def triage_ticket(self, inp: TriageInput) -> TriageResult:
         with self._sessions() as s:
             result = triage(enabled_rules(s), inp, customer_tier(s, inp.requester_email))

@@ -104,11 +104,15 @@ def _make_database(kind: str, tmp_path, request) -> Iterator[Database]:
         admin = create_engine(base)
         with admin.begin() as conn:
             conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-        engine = make_engine(base, connect_args={"options": f"-csearch_path={schema}"})
+        engine = make_engine(base, connect_args={"options": f"-csearch_path={schema}", "application_name": schema})
         url = base
 
         def cleanup() -> None:
             with admin.begin() as conn:
+                # A connection the test left behind (checked out, idle in a transaction) would
+                # hold its locks and make the DROP wait forever: end it first.
+                conn.execute(text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                                  "WHERE application_name = :app AND pid <> pg_backend_pid()"), {"app": schema})
                 conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
             admin.dispose()
 
