@@ -17,6 +17,7 @@ from api.limits import BodySizeLimit
 from api.mail.inbound import MailIntake
 from api.mail.smtp import SmtpListener
 from api.portal import install_portal
+from api import supervisor as supervisor_pages
 from api.routes import alerts as alert_routes
 from api.routes import audit as audit_routes
 from api.routes import (
@@ -100,4 +101,5 @@ def create_app(settings: Settings | None = None, *, temporal: Client | None = No
     app.include_router(webhooks_admin.router)  # webhooks and the outbox (docs/notifications.md)
     app.include_router(reports.router)  # reports from the read model (docs/reports.md)
     install_portal(app)  # the customer portal's pages (docs/portal.md)
+    app.include_router(supervisor_pages.router)  # sign-in and reports as charts (docs/reports.md)
     return app

@@ -2,9 +2,10 @@
 time on each ticket's SLA calendar, statistics, and each report as JSON and as a CSV table.
 
 Business time: a ticket's durations are measured on the calendar of its SLA policy (24x7 UTC for
-a ticket without a policy, or a policy without a calendar). Pauses (pending) are not removed:
-the read model keeps the current status only. Statistics: mean; median (the mean of the middle
-two for an even count); p90 by nearest rank (the ceil(0.9 n)-th smallest value)."""
+a ticket without a policy, or a policy without a calendar), minus the time its SLA clocks were
+paused (its policy's pause statuses, `pending` by default), read from the status changes in
+ticket_events (api/report_clock.py). Statistics: mean; median (the mean of the middle two for
+an even count); p90 by nearest rank (the ceil(0.9 n)-th smallest value)."""
 
 from __future__ import annotations
 
@@ -19,9 +20,9 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from api import report_clock
 from models import reports as q
 from models.business_hours import weekly_minutes, zone_offsets
-from workflows.business_time import business_seconds_between
 from workflows.sla_types import Calendar
 
 ALL = "(all)"  # the team column of a CSV row that counts every team
@@ -48,10 +49,13 @@ class Table:
 
 
 class BusinessClock:
-    """Business seconds between two instants on a policy's calendar, calendars loaded once."""
+    """Business seconds from a ticket's creation to an instant, on its policy's calendar, minus
+    the business part of its pauses. Calendars, pause statuses and pauses are loaded once, for
+    the tickets created in the period `f`."""
 
-    def __init__(self, s: Session, tickets: list[q.TicketTimes]) -> None:
-        rows = q.policy_calendars(s, {t.sla_policy for t in tickets if t.sla_policy})
+    def __init__(self, s: Session, f: q.Filters, tickets: list[q.TicketTimes]) -> None:
+        policies = {t.sla_policy for t in tickets if t.sla_policy}
+        rows = q.policy_calendars(s, policies)
         instants = [t.created_at for t in tickets] + [x for t in tickets for x in (t.first_response_at, t.resolved_at) if x]
         lo = min(instants, default=datetime.now(timezone.utc)) - timedelta(days=2)
         hi = max(instants, default=datetime.now(timezone.utc)) + timedelta(days=2)
@@ -62,11 +66,19 @@ class BusinessClock:
                                                    hours=weekly_minutes(row.weekly_hours), holidays=sorted(row.holidays),
                                                    offsets=zone_offsets(row.timezone, lo, hi))
         self._always = Calendar()
+        # The current policy's pause statuses apply to the whole history of the ticket.
+        paused_in = q.policy_pause_statuses(s, policies)
+        events = q.status_events(s, f) if tickets else {}
+        self._pauses = {t.number: report_clock.pauses_from_events(
+            events.get(t.number, []), report_clock.pause_statuses(paused_in.get(t.sla_policy or "")))
+            for t in tickets}
 
-    def seconds(self, policy: str | None, start: datetime, end: datetime | None) -> float | None:
+    def seconds(self, t: q.TicketTimes, end: datetime | None) -> float | None:
+        """Business seconds from t's creation to `end` (None if `end` is None), pauses excluded."""
         if end is None:
             return None
-        return business_seconds_between(self._calendars.get(policy or "", self._always), start, end)
+        cal = self._calendars.get(t.sla_policy or "", self._always)
+        return report_clock.active_seconds(cal, t.created_at, end, self._pauses.get(t.number, []))
 
 
 # --- statistics -----------------------------------------------------------------------------
@@ -144,14 +156,14 @@ def backlog(s: Session, f: q.Filters, now: datetime) -> Table:
 
 def response_times(s: Session, f: q.Filters) -> Table:
     tickets = q.ticket_times(s, f)
-    clock = BusinessClock(s, tickets)
+    clock = BusinessClock(s, f, tickets)
     first: dict[str | None, list[float]] = defaultdict(list)
     resolution: dict[str | None, list[float]] = defaultdict(list)
     teams: set[str | None] = set()
     for t in tickets:
         teams.add(t.team)
         for bucket, end in ((first, t.first_response_at), (resolution, t.resolved_at)):
-            seconds = clock.seconds(t.sla_policy, t.created_at, end)
+            seconds = clock.seconds(t, end)
             if seconds is not None:
                 bucket[t.team].append(seconds)
     everyone = [v for vals in first.values() for v in vals], [v for vals in resolution.values() for v in vals]
@@ -186,14 +198,14 @@ def sla(s: Session, f: q.Filters) -> Table:
 
 def agents(s: Session, f: q.Filters) -> Table:
     tickets = q.ticket_times(s, f)
-    clock = BusinessClock(s, tickets)
+    clock = BusinessClock(s, f, tickets)
     handled: Counter[str] = Counter()
     resolution: dict[str, list[float]] = defaultdict(list)
     for t in tickets:
         if t.assignee is None:
             continue
         handled[t.assignee] += 1
-        seconds = clock.seconds(t.sla_policy, t.created_at, t.resolved_at)
+        seconds = clock.seconds(t, t.resolved_at)
         if seconds is not None:
             resolution[t.assignee].append(seconds)
     csat = q.csat_by_assignee(s, f)

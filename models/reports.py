@@ -1,7 +1,8 @@
-"""Report queries on the read model (tickets, sla_milestones, survey_responses): SQLAlchemy
-Core only, portable between SQLite and PostgreSQL. Counting and grouping happen in SQL where it
-is portable; bucketing by day and percentiles happen in Python (api/reports.py) on the rows
-fetched here. Datetimes may come back naive from SQLite: they are UTC, and `utc` says so.
+"""Report queries on the read model (tickets, ticket_events, sla_milestones, survey_responses,
+and the SLA policies' calendars and pause statuses): SQLAlchemy Core only, portable between
+SQLite and PostgreSQL. Counting and grouping happen in SQL where it is portable; bucketing by
+day, business time and percentiles happen in Python (api/reports.py) on the rows fetched here.
+Datetimes may come back naive from SQLite: they are UTC, and `utc` says so.
 
 The period [start, end) selects tickets by `created_at`, except where a function says otherwise
 (resolutions by `resolved_at`, survey answers by `answered_at`)."""
@@ -15,10 +16,12 @@ from typing import Any
 from sqlalchemy import distinct, func, or_, select
 from sqlalchemy.orm import Session
 
-from models.tables import BusinessCalendar, SlaMilestoneRow, SlaPolicy, SurveyResponse, Team, TicketRow
+from models.tables import (BusinessCalendar, SlaMilestoneRow, SlaPolicy, SurveyResponse, Team, TicketEventRow,
+                           TicketRow)
 
 T = TicketRow.__table__
 M = SlaMilestoneRow.__table__
+E = TicketEventRow.__table__
 S = SurveyResponse.__table__
 DONE_STATUSES = ("resolved", "closed")
 
@@ -99,6 +102,33 @@ def ticket_times(s: Session, f: Filters) -> list[TicketTimes]:
                 T.c.resolved_at).where(*_created_in(f)).order_by(T.c.number))
     return [TicketTimes(n, team, who, pol, utc(c), utc(fr), utc(r))  # type: ignore[arg-type]
             for n, team, who, pol, c, fr, r in s.execute(q)]
+
+
+def status_events(s: Session, f: Filters) -> dict[int, list[tuple[datetime, str | None]]]:
+    """number -> [(at, status after the event, None if it left the status as it was)] in seq
+    order, for the tickets created in the period: what the pause intervals are made of
+    (api/report_clock.py). The events that changed the status (status_to set), plus each
+    ticket's first event after its creation (seq 2) even when it changed nothing: the SLA
+    clocks look at the status after every action but not at creation, so a status that is
+    itself a pause status ("new", if a policy says so) pauses them from that first action on.
+    Later events that change nothing cannot start or end a pause, so they are not read."""
+    q = (select(E.c.number, E.c.at, E.c.status_to).select_from(E.join(T, T.c.number == E.c.number))
+         .where(*_created_in(f), E.c.seq > 1, or_(E.c.status_to.is_not(None), E.c.seq == 2))
+         .order_by(E.c.number, E.c.seq))
+    out: dict[int, list[tuple[datetime, str | None]]] = {}
+    for number, at, status_to in s.execute(q):
+        out.setdefault(number, []).append((utc(at), status_to))  # type: ignore[arg-type]
+    return out
+
+
+def policy_pause_statuses(s: Session, policy_names: set[str]) -> dict[str, list[str]]:
+    """Each named SLA policy's pause statuses (the statuses in which its clocks stop). Unknown
+    names are left out."""
+    if not policy_names:
+        return {}
+    P = SlaPolicy.__table__
+    q = select(P.c.name, P.c.pause_statuses).where(P.c.name.in_(sorted(policy_names)))
+    return {name: list(statuses or []) for name, statuses in s.execute(q)}
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,8 @@ from models.reports import Filters, team_exists
 from workflows.messages import CHANNELS, PRIORITIES
 
 router = APIRouter(prefix="/reports", tags=["Reports"])
-ManagerDep = Annotated[Principal, Depends(require_role("supervisor", "admin", "auditor"))]
+MANAGER_ROLES = ("supervisor", "admin", "auditor")  # also who may open /supervisor/reports (api/supervisor/)
+ManagerDep = Annotated[Principal, Depends(require_role(*MANAGER_ROLES))]
 MAX_DAYS = 3 * 366
 Format = Literal["json", "csv"]
 

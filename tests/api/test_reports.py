@@ -6,6 +6,7 @@ period is the week of Monday 2026-03-02 to Sunday 2026-03-08."""
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 from datetime import date, datetime, timedelta, timezone
@@ -15,7 +16,7 @@ import pytest
 from sqlalchemy import select
 
 from api.app import create_app
-from models.tables import Agent, SlaMilestoneRow, SurveyResponse, TicketRow
+from models.tables import Agent, SlaMilestoneRow, SlaPolicy, SurveyResponse, TicketEventRow, TicketRow
 from models.tokens import issue_token
 from tests.api.conftest import ROLES
 from tests.conftest import worker_settings
@@ -24,8 +25,13 @@ H = 3600
 WEEK = {"from": "2026-03-02", "to": "2026-03-08"}
 
 
-def at(day: int, hour: int, month: int = 3) -> datetime:
-    return datetime(2026, month, day, hour, tzinfo=timezone.utc)
+def at(day: int, hour: int, month: int = 3, minute: int = 0) -> datetime:
+    return datetime(2026, month, day, hour, minute, tzinfo=timezone.utc)
+
+
+def paris(day: int, hour: int, minute: int = 0) -> datetime:
+    """A wall time in Paris in March 2026, before summer time: UTC+1."""
+    return at(day, hour - 1, minute=minute)
 
 
 def ticket(number: int, created: datetime, *, team: str | None, status: str, priority: str = "critical",
@@ -79,10 +85,9 @@ def seed(db) -> None:
         ])
 
 
-@pytest.fixture
-async def reports(dev_server, database, task_queue):
+@contextlib.asynccontextmanager
+async def report_client(dev_server, database, task_queue):
     """The API in-process (no worker needed: reports read only the read model) and tokens per role."""
-    seed(database)
     with database.sessions.begin() as s:
         tokens = {role: issue_token(s, s.scalars(select(Agent).where(Agent.email == email)).one(), "test")
                   for role, email in ROLES.items()}
@@ -94,6 +99,13 @@ async def reports(dev_server, database, task_queue):
                 query = {k: v for k, v in (WEEK | params).items() if v is not None}
                 return await http.get(f"/reports/{name}", params=query, headers=auth | (headers or {}))
             yield get
+
+
+@pytest.fixture
+async def reports(dev_server, database, task_queue):
+    seed(database)
+    async with report_client(dev_server, database, task_queue) as get:
+        yield get
 
 
 def ok(r: httpx.Response) -> dict:
@@ -251,3 +263,122 @@ def test_period_helper_is_inclusive():
     f = Filters(start=datetime(2026, 3, 2, tzinfo=timezone.utc), end=datetime(2026, 3, 4, tzinfo=timezone.utc))
     assert days(f) == [date(2026, 3, 2), date(2026, 3, 3)]
     assert [nearest_rank([1, 2, 3, 4, 5, 6, 7, 8, 9, 10], p) for p in (10, 50, 90, 100)] == [1, 5, 9, 10]
+
+
+# --- time waiting on the customer is not counted ------------------------------------------------
+#
+# Tickets of the next week (Monday 2026-03-09 to Sunday 2026-03-15), seeded on their own, with the
+# status history the projection would write into ticket_events. The SLA clocks pause while the
+# ticket is in one of its policy's pause statuses (`pending` for the seeded policies; this test
+# gives "Low" `on_hold` too), both the first-response and the resolution clock; the reports take
+# the business part of those pauses out of both durations.
+
+PAUSE_WEEK = {"from": "2026-03-09", "to": "2026-03-15"}
+
+
+def history(number: int, created: datetime, *steps: tuple[datetime, str, str | None]) -> list[TicketEventRow]:
+    """The ticket's events: `created` (seq 1, status new), then each (at, kind, status after it, or
+    None if the action left the status alone), seq 2, 3, ..."""
+    rows = [TicketEventRow(number=number, seq=1, kind="created", at=created, actor_kind="customer",
+                           actor_id="dana@customer.example", status_from=None, status_to="new", data={})]
+    status = "new"
+    for seq, (when, kind, status_to) in enumerate(steps, start=2):
+        rows.append(TicketEventRow(number=number, seq=seq, kind=kind, at=when, actor_kind="agent",
+                                   actor_id="nina@demo.example", status_from=status if status_to else None,
+                                   status_to=status_to, data={}))
+        status = status_to or status
+    return rows
+
+
+def seed_paused(db) -> None:
+    nina, sam = "nina@demo.example", "sam@demo.example"
+    with db.sessions.begin() as s:
+        s.scalars(select(SlaPolicy).where(SlaPolicy.name == "Low")).one().pause_statuses = ["pending", "on_hold"]
+        s.add_all([
+            # 11, Critical (24x7): waits before the first answer (09-11) and after it (13-15).
+            ticket(11, at(9, 8), team="network", status="resolved", assignee=nina, first=at(9, 12), resolved=at(9, 16)),
+            # 12, High (Paris office, 09:00-12:30 and 13:30-18:00): waits overnight, Mon 12:00 -> Tue 10:00 Paris.
+            ticket(12, paris(9, 10), team="support", status="resolved", priority="high", policy="High", assignee=sam,
+                   first=paris(9, 11), resolved=paris(10, 15)),
+            # 13, High: pending since Wed 09:30 Paris, answered while still waiting, and still waiting now.
+            ticket(13, paris(11, 9), team="support", status="pending", priority="high", policy="High", assignee=sam,
+                   first=paris(11, 14)),
+            # 14, Critical: on hold 10-12 (not a pause status of Critical), then pending 12-13.
+            ticket(14, at(12, 8), team="network", status="resolved", assignee=nina, first=at(12, 9), resolved=at(12, 14)),
+            # 15, Critical: resolved while pending (09-10), reopened at 11, resolved again at 12.
+            ticket(15, at(13, 8), team="network", status="resolved", assignee=nina, first=at(13, 8, minute=30),
+                   resolved=at(13, 12)),
+            # 16, Low (Paris office; on hold pauses too): on hold then pending, Thu 11:00 -> Fri 10:00 Paris.
+            ticket(16, paris(12, 9), team="billing", status="resolved", priority="low", policy="Low", category="billing",
+                   assignee=nina, first=paris(12, 10), resolved=paris(13, 11)),
+        ])
+        s.flush()
+        s.add_all([
+            *history(11, at(9, 8), (at(9, 8), "triaged", None), (at(9, 9), "pend", "pending"),
+                     (at(9, 11), "customer_reply", "open"), (at(9, 12), "reply", None), (at(9, 13), "pend", "pending"),
+                     (at(9, 15), "resume", "open"), (at(9, 16), "resolve", "resolved")),
+            *history(12, paris(9, 10), (paris(9, 11), "reply", "open"), (paris(9, 12), "pend", "pending"),
+                     (paris(10, 10), "customer_reply", "open"), (paris(10, 15), "resolve", "resolved")),
+            *history(13, paris(11, 9), (paris(11, 9, 30), "pend", "pending"), (paris(11, 14), "reply", None)),
+            *history(14, at(12, 8), (at(12, 9), "reply", "open"), (at(12, 10), "hold", "on_hold"),
+                     (at(12, 12), "pend", "pending"), (at(12, 13), "resume", "open"), (at(12, 14), "resolve", "resolved")),
+            *history(15, at(13, 8), (at(13, 8, minute=30), "reply", "open"), (at(13, 9), "pend", "pending"),
+                     (at(13, 10), "resolve", "resolved"), (at(13, 11), "reopen", "open"),
+                     (at(13, 12), "resolve", "resolved")),
+            *history(16, paris(12, 9), (paris(12, 10), "reply", "open"), (paris(12, 11), "hold", "on_hold"),
+                     (paris(12, 16), "pend", "pending"), (paris(13, 10), "customer_reply", "open"),
+                     (paris(13, 11), "resolve", "resolved")),
+        ])
+
+
+@pytest.fixture
+async def paused_reports(dev_server, database, task_queue):
+    seed_paused(database)
+    async with report_client(dev_server, database, task_queue) as get:
+        yield get
+
+
+async def test_time_waiting_on_the_customer_is_not_counted(paused_reports):
+    # By hand, in business seconds (H = 3600), span minus the business part of its pauses:
+    #   first response                              | resolution
+    # 11  08-12 = 4 H, minus pending 09-11 (2 H): 2 H | 08-16 = 8 H, minus 09-11 and 13-15: 4 H
+    # 12  Mon 10:00-11:00 Paris, no pause: 1 H       | Mon 10:00 -> Tue 15:00 Paris = 2.5+4.5+3.5+1.5 = 12 H,
+    #                                                |   minus Mon 12:00-12:30, 13:30-18:00, Tue 09-10 = 6 H: 6 H
+    #                                                |   (the night inside the pause is not business time)
+    # 13  Wed 09:00 -> 14:00 Paris = 4 H, pending   | not resolved
+    #     since 09:30 (still is): 09:00-09:30 = 0.5 H
+    # 14  08-09: 1 H                                 | 08-14 = 6 H, minus pending 12-13 (on hold 10-12 counts): 5 H
+    # 15  08:00-08:30: 0.5 H                         | 08-12 = 4 H, minus pending 09-10 (resolved 10-11 counts): 3 H
+    # 16  Thu 09-10 Paris: 1 H                       | Thu 09:00 -> Fri 11:00 Paris = 8 + 2 = 10 H, minus on hold
+    #                                                |   and pending Thu 11:00 -> Fri 10:00 = 1.5+4.5+1 = 7 H: 3 H
+    # first response: 0.5, 0.5, 1, 1, 1, 2 H -> mean 6 H / 6 = 1 H, median 1 H, p90 the 6th (ceil 5.4) = 2 H
+    # resolution: 3, 3, 4, 5, 6 H -> mean 21 H / 5 = 4.2 H = 15120 s, median 4 H, p90 the 5th (ceil 4.5) = 6 H
+    # (Counting the waits, first response would be 0.5, 1, 1, 1, 4, 4 H and resolution 4, 6, 8, 10, 12 H.)
+    body = ok(await paused_reports("response-times", **PAUSE_WEEK))
+    assert body["tickets"] == 6
+    assert body["overall"]["first_response"] == {"count": 6, "mean": 3600.0, "median": 3600.0, "p90": 7200.0}
+    assert body["overall"]["resolution"] == {"count": 5, "mean": 15120.0, "median": 14400.0, "p90": 21600.0}
+    teams = {t["team"]: t for t in body["by_team"]}
+    # network (11, 14, 15): first 2, 1, 0.5 H -> mean 3.5 H / 3 = 4200 s; resolution 4, 5, 3 H
+    assert teams["network"]["first_response"] == {"count": 3, "mean": 4200.0, "median": 3600.0, "p90": 7200.0}
+    assert teams["network"]["resolution"] == {"count": 3, "mean": 14400.0, "median": 14400.0, "p90": 18000.0}
+    # support (12, 13): first 1, 0.5 H -> mean and median 0.75 H, p90 the 2nd (ceil 1.8); resolution 6 H
+    assert teams["support"]["first_response"] == {"count": 2, "mean": 2700.0, "median": 2700.0, "p90": 3600.0}
+    assert teams["support"]["resolution"] == {"count": 1, "mean": 21600.0, "median": 21600.0, "p90": 21600.0}
+    # Ticket 16 alone: its policy's pause statuses are read, so on hold is subtracted too. With
+    # pending alone it would be 10 H minus Thu 16:00-18:00 and Fri 09-10 = 7 H = 25200 s.
+    body = ok(await paused_reports("response-times", priority="low", **PAUSE_WEEK))
+    assert body["overall"]["resolution"] == {"count": 1, "mean": 10800.0, "median": 10800.0, "p90": 10800.0}
+    rows = rows_of(await paused_reports("response-times", format="csv", **PAUSE_WEEK))
+    assert {"team": "(all)", "metric": "resolution", "count": "5", "mean_seconds": "15120.0",
+            "median_seconds": "14400.0", "p90_seconds": "21600.0"} in rows
+
+
+async def test_agents_median_resolution_leaves_out_the_waits(paused_reports):
+    body = ok(await paused_reports("agents", **PAUSE_WEEK))
+    # nina: 11, 14, 15, 16 -> 4, 5, 3, 3 H -> median (3 H + 4 H) / 2 = 12600 s; sam: 12 -> 6 H (13 is open)
+    assert body["rows"] == [
+        {"assignee": "nina@demo.example", "handled": 4, "resolved": 4, "median_resolution_seconds": 12600.0,
+         "csat_mean": None, "csat_answers": 0},
+        {"assignee": "sam@demo.example", "handled": 2, "resolved": 1, "median_resolution_seconds": 21600.0,
+         "csat_mean": None, "csat_answers": 0}]

@@ -1,0 +1,12 @@
+"""The supervisor's pages (docs/reports.md, "The reports page"): sign in with an API token, then
+the reports as charts. Plain HTML and inline SVG, no script."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from api.supervisor import auth, page
+
+router = APIRouter()
+router.include_router(auth.router)
+router.include_router(page.router)

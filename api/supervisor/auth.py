@@ -1,0 +1,126 @@
+"""Signing in to the supervisor's pages with an API token, kept in a cookie.
+
+A browser cannot send `Authorization: Bearer`, so the supervisor pastes their token once; it
+is kept in an HttpOnly (no script reads it), SameSite=Strict (no other site's page sends it)
+cookie, Secure when the desk is served over https, valid for /supervisor only. The JSON API
+never reads this cookie: it authenticates by bearer token alone (api/deps.py).
+
+CSRF: besides SameSite=Strict, the two forms (sign in, sign out) are accepted only when the
+browser says they come from this site (Origin, else Referer). We chose that over a signed form
+token because it needs no state and also protects the sign-in form itself, which has no session
+to bind a token to (a login-CSRF would sign the supervisor in as someone else)."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from fastapi import APIRouter, Request
+from fastapi.responses import RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
+
+from api.deps import Principal, SessionsDep, SettingsDep
+from api.routes.reports import MANAGER_ROLES
+from api.supervisor.pages import refusal, render
+from models.settings import Settings
+from models.tokens import agent_for_token
+
+router = APIRouter(prefix="/supervisor", include_in_schema=False)
+COOKIE = "servicedesk_supervisor"
+COOKIE_PATH = "/supervisor"
+MAX_AGE = 12 * 3600  # a working day: then the token is pasted again
+HOME = "/supervisor/reports"
+LOGIN = "/supervisor/login"
+ROLES_IN_WORDS = ", ".join(MANAGER_ROLES[:-1]) + f" or {MANAGER_ROLES[-1]}"
+
+
+def _origin(url: str | None) -> str | None:
+    if not url:
+        return None
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else None
+
+
+def same_site_form(request: Request, settings: Settings) -> bool:
+    """Whether the browser says this POST comes from one of our own pages."""
+    sent = request.headers.get("origin")
+    if sent is None or sent == "null":
+        sent = _origin(request.headers.get("referer"))
+    # Our public address, or the address the browser used (the Host a cross-site page cannot change).
+    ours = {_origin(settings.public_url), f"{request.url.scheme}://{request.headers.get('host', '')}"}
+    return sent is not None and sent in ours
+
+
+def _cross_site() -> Response:
+    return refusal("This form came from another site", "For your safety nothing was done. Open the sign-in "
+                   f"page of the service desk itself ({LOGIN}) and try again.", 403)
+
+
+def forbidden(role: str) -> Response:
+    return refusal("Reports are for supervisors", f"Your token belongs to an account with the role {role!r}. "
+                   f"These pages are for the roles {ROLES_IN_WORDS}.", 403)
+
+
+def signed_in(request: Request, sessions: SessionsDep) -> Principal | Response:
+    """The supervisor whose token the cookie holds, or the page to show instead: the sign-in
+    form (no cookie, or a token that was revoked since) or a refusal (a role that may not see)."""
+    token = request.cookies.get(COOKIE)
+    if not token:
+        return RedirectResponse(LOGIN, status_code=303)
+    with sessions() as s:
+        agent = agent_for_token(s, token)
+        if agent is None:
+            response = RedirectResponse(f"{LOGIN}?expired=1", status_code=303)
+            response.delete_cookie(COOKIE, path=COOKIE_PATH)
+            return response
+        me = Principal(agent_id=agent.id, email=agent.email, name=agent.name, role=agent.role)
+    return me if me.role in MANAGER_ROLES else forbidden(me.role)
+
+
+def _form(message: str | None = None, status: int = 200, notice: str | None = None) -> Response:
+    return render("login.html", status=status, error=message, notice=notice, roles=ROLES_IN_WORDS)
+
+
+@router.get("", include_in_schema=False)
+def home() -> Response:
+    return RedirectResponse(HOME, status_code=303)
+
+
+@router.get("/login")
+def login_form(expired: str | None = None, signed_out: str | None = None) -> Response:
+    notice = ("Your sign-in is no longer valid (the token was revoked). Please sign in again." if expired
+              else "You are signed out." if signed_out else None)
+    return _form(notice=notice)
+
+
+@router.post("/login")
+async def login(request: Request, sessions: SessionsDep, settings: SettingsDep) -> Response:
+    if not same_site_form(request, settings):
+        return _cross_site()
+    token = str((await request.form()).get("token") or "").strip()
+    if not token:
+        return _form("Paste your API token to sign in.", 401)
+    def role_of_token() -> str | None:  # on a thread: the database lookup never blocks the loop
+        with sessions() as s:
+            agent = agent_for_token(s, token)
+            return None if agent is None else agent.role
+
+    role = await run_in_threadpool(role_of_token)
+    if role is None:
+        return _form("That token is not valid: it may be mistyped, incomplete or revoked. "
+                     "Ask an admin for a new one (servicedesk token create).", 401)
+    if role not in MANAGER_ROLES:
+        return forbidden(role)
+    response = RedirectResponse(HOME, status_code=303)
+    response.set_cookie(COOKIE, token, max_age=MAX_AGE, path=COOKIE_PATH, httponly=True, samesite="strict",
+                        secure=settings.public_url.lower().startswith("https:"))
+    return response
+
+
+@router.post("/logout")
+def logout(request: Request, settings: SettingsDep) -> Response:
+    if not same_site_form(request, settings):
+        return _cross_site()
+    response = RedirectResponse(f"{LOGIN}?signed_out=1", status_code=303)
+    response.delete_cookie(COOKIE, path=COOKIE_PATH, httponly=True, samesite="strict")
+    return response
+

@@ -1,0 +1,235 @@
+"""The reports page's content: the same report functions as GET /reports/... (api/reports.py),
+turned into key figures, charts (api/supervisor/charts.py) and the tables of their figures."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from markupsafe import Markup
+from sqlalchemy.orm import Session
+
+from api import reports
+from api.supervisor.charts import Series, columns, hbars, hours
+from models.reports import Filters
+from workflows.messages import PRIORITIES
+
+NO_TICKETS = "No tickets in this period."
+WEEKLY_AFTER_DAYS = 62  # past two months, a bar per day is too thin to read: one per week
+
+
+def volume_bucket(f: Filters) -> str:
+    return "week" if len(reports.days(f)) > WEEKLY_AFTER_DAYS else "day"
+
+
+# The CSV downloads: the very tables GET /reports/<name>?format=csv answers.
+TABLES: dict[str, Callable[[Session, Filters, datetime], reports.Table]] = {
+    "volume": lambda s, f, now: reports.volume(s, f, volume_bucket(f)),
+    "backlog": lambda s, f, now: reports.backlog(s, f, now),
+    "response-times": lambda s, f, now: reports.response_times(s, f),
+    "sla": lambda s, f, now: reports.sla(s, f),
+    "agents": lambda s, f, now: reports.agents(s, f),
+    "satisfaction": lambda s, f, now: reports.satisfaction(s, f),
+    "categories": lambda s, f, now: reports.categories(s, f, 10),
+}
+
+
+@dataclass
+class Figures:
+    """A chart's figures as a table: header row, rows of text."""
+
+    columns: list[str]
+    rows: list[list[str]]
+
+
+@dataclass
+class Section:
+    id: str  # also the CSV's name
+    title: str
+    intro: str
+    charts: list[Markup] = field(default_factory=list)
+    figures: Figures | None = None
+    empty: str | None = None  # said instead of the charts when there is nothing to draw
+    show_figures: bool = False  # the table in full view (else folded in a <details>)
+
+
+def _n(v: Any) -> str:
+    return "–" if v is None else f"{v:g}" if isinstance(v, float) else str(v)
+
+
+def _plural(n: float, one: str, many: str) -> str:
+    return f"{n:g} {one if n == 1 else many}"
+
+
+def _team(t: str | None) -> str:
+    return "(no team)" if t is None else t
+
+
+def _short_day(iso: str) -> str:
+    d = date.fromisoformat(iso)
+    return f"{d.day} {d:%b}"
+
+
+def _hours_axis(v: float) -> str:
+    return f"{v:g} h"
+
+
+def figures_of(table: reports.Table) -> Figures:
+    """A report's CSV table, readable: durations in hours and minutes, empty cells as a dash."""
+    heads = [c.removesuffix("_seconds").replace("_", " ") for c in table.columns]
+    rows = [[hours(v) if c.endswith("_seconds") else _n(v) for c, v in zip(table.columns, row)] for row in table.rows]
+    return Figures(heads, rows)
+
+
+def volume(t: reports.Table) -> Section:
+    d = t.data
+    per = "week" if d["by"] == "week" else "day"
+    sec = Section("volume", "Tickets created and resolved", f"Per {per} of the period (weeks start on Monday); "
+                  "resolved counts tickets resolved in it, whenever created.", figures=figures_of(t))
+    if d["created"] == 0 and d["resolved"] == 0:
+        sec.empty = NO_TICKETS
+        return sec
+    labels = [r["period"] for r in d["rows"]]
+    sec.charts.append(columns(labels, [
+        Series("created", [r["created"] for r in d["rows"]], lambda v: f"{v:g} created", "s1"),
+        Series("resolved", [r["resolved"] for r in d["rows"]], lambda v: f"{v:g} resolved", "s2")],
+        title=f"Tickets created and resolved per {per}", short=_short_day))
+    return sec
+
+
+def backlog(t: reports.Table) -> Section:
+    now, daily = t.data["open_now"], t.data["daily"]
+    sec = Section("backlog", "Backlog", f"{_plural(now['total'], 'ticket is', 'tickets are')} open now, whenever "
+                  "created; and how many were open at the end of each day of the period.", figures=figures_of(t))
+    if now["total"] == 0 and not any(r["open"] for r in daily):
+        sec.empty = "No open tickets."
+        return sec
+    open_ = lambda v: f"{v:g} open"  # noqa: E731
+    prios = [p for p in reversed(PRIORITIES)]
+    sec.charts.append(hbars(prios, [Series("open", [now["by_priority"].get(p, 0) for p in prios], open_, "s3")],
+                            title="Open now by priority"))
+    teams = now["by_team"]
+    sec.charts.append(hbars([_team(r["team"]) for r in teams], [Series("open", [r["open"] for r in teams], open_, "s1")],
+                            title="Open now by team", empty="No open tickets."))
+    sec.charts.append(columns([r["date"] for r in daily], [Series("open", [r["open"] for r in daily],
+                                                                  lambda v: f"{v:g} open at the end of the day", "s4")],
+                              title="Open at the end of each day", short=_short_day, empty="No open tickets."))
+    return sec
+
+
+def response_times(t: reports.Table) -> Section:
+    d = t.data
+    sec = Section("response-times", "First response and resolution times", "In business hours, on each ticket's "
+                  "SLA calendar; tickets created in the period that have a first response (or a resolution).",
+                  figures=figures_of(t))
+    if d["tickets"] == 0:
+        sec.empty = NO_TICKETS
+        return sec
+    parts = [("All teams", d["overall"])] + [(_team(r["team"]), r) for r in d["by_team"]]
+    labels = [name for name, _ in parts]
+    for metric, title in (("first_response", "First response"), ("resolution", "Resolution")):
+        series = [Series(stat if stat == "p90" else stat.capitalize(),
+                         [None if p[metric][stat] is None else p[metric][stat] / 3600 for _, p in parts],
+                         lambda v, stat=stat: f"{stat} {hours(v * 3600)}", css)
+                  for stat, css in (("mean", "s1"), ("median", "s2"), ("p90", "s4"))]
+        sec.charts.append(hbars(labels, series, title=f"{title} time by team (business hours)", axis=_hours_axis,
+                                figure=lambda v: hours(v * 3600),
+                                empty=f"No {title.lower()}s yet."))
+    return sec
+
+
+def sla(t: reports.Table) -> Section:
+    d = t.data
+    sec = Section("sla", "SLA compliance, breaches and escalations", "Tickets created in the period that have an "
+                  "SLA policy: compliant = no breach at all.", figures=figures_of(t), show_figures=True)
+    if d["overall"]["with_policy"] == 0:
+        sec.empty = "No tickets with an SLA policy in this period."
+        return sec
+    parts = [("All teams", d["overall"])] + [(_team(r["team"]), r) for r in d["by_team"]]
+    labels = [name for name, _ in parts]
+    sec.charts.append(hbars(labels, [Series("compliant", [p["compliance_pct"] for _, p in parts],
+                                            lambda v: f"{v:g} % compliant", "s2")],
+                            title="SLA compliance by team (%)", max_value=100, axis=lambda v: f"{v:g} %"))
+    sec.charts.append(hbars(labels, [
+        Series("breaches", [p["breaches"] for _, p in parts], lambda v: _plural(v, "breach", "breaches"), "s3"),
+        Series("escalations", [p["escalations"] for _, p in parts], lambda v: _plural(v, "escalation", "escalations"), "s4")],
+        title="SLA breaches and escalations by team"))
+    return sec
+
+
+def agents(t: reports.Table) -> Section:
+    rows = t.data["rows"]
+    sec = Section("agents", "Agents", "Per assignee of the tickets created in the period: handled, resolved, "
+                  "median resolution time (business hours) and their customers' satisfaction (CSAT, 1 to 5).",
+                  figures=figures_of(t), show_figures=True)
+    if not rows:
+        sec.empty = "No assigned tickets in this period."
+        return sec
+    who = [r["assignee"] for r in rows]
+    sec.charts.append(hbars(who, [
+        Series("handled", [r["handled"] for r in rows], lambda v: f"{v:g} handled", "s1"),
+        Series("resolved", [r["resolved"] for r in rows], lambda v: f"{v:g} resolved", "s2")],
+        title="Tickets handled and resolved per agent"))
+    sec.charts.append(hbars(who, [Series("CSAT", [r["csat_mean"] for r in rows], lambda v: f"CSAT {v:g} of 5", "s4")],
+                            title="Mean CSAT per agent", max_value=5, empty="No survey answers for these tickets yet."))
+    return sec
+
+
+def satisfaction(t: reports.Table) -> Section:
+    c, n = t.data["csat"], t.data["nps"]
+    sec = Section("satisfaction", "Customer satisfaction (CSAT) and NPS", "Survey answers given in the period.",
+                  figures=figures_of(t))
+    if c["count"] == 0:
+        sec.empty = "No survey answers in this period."
+        return sec
+    scores = [str(k) for k in range(1, 6)]
+    sec.charts.append(columns(scores, [Series("answers", [c["distribution"][k] for k in scores],
+                                              lambda v: _plural(v, "answer", "answers"), "s1")],
+                              title=f"CSAT answers by score (mean {c['mean']:g} of 5)", width=360, height=200))
+    kinds = [("promoters (9-10)", n["promoters"]), ("passives (7-8)", n["passives"]), ("detractors (0-6)", n["detractors"])]
+    score = "no answers" if n["score"] is None else f"score {n['score']:g}"
+    sec.charts.append(hbars([k for k, _ in kinds], [Series("answers", [v for _, v in kinds],
+                                                           lambda v: _plural(v, "answer", "answers"), "s2")],
+                            title=f"NPS answers ({score})", empty="No NPS answers in this period."))
+    return sec
+
+
+def categories(t: reports.Table) -> Section:
+    d = t.data
+    sec = Section("categories", "Top categories", "The ten most frequent categories of the tickets created in the "
+                  "period.", figures=figures_of(t))
+    if d["tickets"] == 0:
+        sec.empty = NO_TICKETS
+        return sec
+    rows = d["rows"]
+    total = d["tickets"]
+    sec.charts.append(hbars(["(none)" if r["category"] is None else r["category"] for r in rows],
+                            [Series("tickets", [r["count"] for r in rows],
+                                    lambda v: f"{_plural(v, 'ticket', 'tickets')} ({100 * v / total:.1f} %)", "s1")],
+                            title="Tickets per category"))
+    return sec
+
+
+@dataclass
+class Page:
+    key_figures: list[tuple[str, str]]
+    sections: list[Section]
+
+
+def build(s: Session, f: Filters, now: datetime) -> Page:
+    tables = {name: make(s, f, now) for name, make in TABLES.items()}
+    builders = {"volume": volume, "backlog": backlog, "response-times": response_times, "sla": sla,
+                "agents": agents, "satisfaction": satisfaction, "categories": categories}
+    sections = [builders[name](tables[name]) for name in TABLES]
+    v, b = tables["volume"].data, tables["backlog"].data
+    rt, sl, sat = tables["response-times"].data["overall"], tables["sla"].data["overall"], tables["satisfaction"].data
+    compliance = sl["compliance_pct"]
+    key = [("Created", str(v["created"])), ("Resolved", str(v["resolved"])), ("Open now", str(b["open_now"]["total"])),
+           ("SLA compliance", "–" if compliance is None else f"{compliance:g} %"),
+           ("Median first response", hours(rt["first_response"]["median"])),
+           ("Median resolution", hours(rt["resolution"]["median"])),
+           ("CSAT", "–" if sat["csat"]["mean"] is None else f"{sat['csat']['mean']:g} of 5"),
+           ("NPS", "–" if sat["nps"]["score"] is None else f"{sat['nps']['score']:g}")]
+    return Page(key, sections)

@@ -1,0 +1,234 @@
+"""The supervisor's reports page (/supervisor/reports) in headless Chromium, as a supervisor uses
+it: signed out, they are sent to sign in; a wrong and an agent's token are refused; signed in,
+the charts and tables show the figures of tickets whose times the test controls (the same rows
+as tests/api/test_reports.py, the week of Monday 2 March 2026), a filter narrows them, a CSV link
+downloads the same rows as GET /reports/<name>?format=csv. Screenshots go to tests/portal/screenshots/.
+
+Real parts: the app behind uvicorn, the read model (SQLite) and the Temporal dev server the app
+connects to (no worker: the reports read only the read model)."""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import io
+
+import httpx
+import pytest
+from sqlalchemy import select
+
+from api.app import create_app
+from models.tables import Agent
+from models.tokens import issue_token
+from tests.api.conftest import ROLES
+from tests.api.test_reports import seed
+from tests.conftest import worker_settings
+from tests.portal.browser import CHROMIUM, CHROMIUM_ARGS, SCREENSHOTS, free_port, require_browser, served
+
+pytestmark = pytest.mark.slow
+WEEK = "from=2026-03-02&to=2026-03-08"
+
+
+def tokens_for(db) -> dict[str, str]:
+    with db.sessions.begin() as s:
+        return {role: issue_token(s, s.scalars(select(Agent).where(Agent.email == email)).one(), "reports page")
+                for role, email in ROLES.items()}
+
+
+def csv_rows(text: str) -> list[dict]:
+    return list(csv.DictReader(io.StringIO(text)))
+
+
+def bar(page, section: str, label: str, series: str):
+    """The <title> of one bar of a chart: what a screen reader (or a hover) says about it."""
+    return page.locator(f'#{section} rect.bar[data-label="{label}"][data-series="{series}"] > title')
+
+
+async def test_a_supervisor_reads_the_reports_in_a_browser(dev_server, sqlite_database, task_queue, tmp_path):
+    require_browser()
+    from playwright.async_api import async_playwright, expect
+
+    SCREENSHOTS.mkdir(exist_ok=True)
+    seed(sqlite_database)
+    tokens = tokens_for(sqlite_database)
+    port = free_port()
+    app = create_app(worker_settings(task_queue, public_url=f"http://127.0.0.1:{port}"), temporal=dev_server.client,
+                     sessions=sqlite_database.sessions, sweep=False)
+    async with served(app, port) as base, async_playwright() as pw, \
+            httpx.AsyncClient(base_url=base, headers={"Authorization": f"Bearer {tokens['supervisor']}"}) as api:
+        browser = await pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        page = await browser.new_page(viewport={"width": 1200, "height": 900}, accept_downloads=True)
+
+        async def shot(name: str) -> None:
+            await page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+
+        async def sign_in(token: str) -> None:
+            await page.get_by_label("API token").fill(token)
+            await page.get_by_role("button", name="Sign in").click()
+
+        # 1. Signed out: the page sends them to sign in. A wrong token, then an agent's, are refused.
+        await page.goto(f"{base}/supervisor/reports?{WEEK}")
+        assert page.url == f"{base}/supervisor/login"
+        await expect(page.get_by_role("heading", level=1)).to_have_text("Sign in to the reports")
+        await shot("reports-01-sign-in")
+        async with page.expect_response(f"{base}/supervisor/login") as sent:
+            await sign_in("sdk_not-a-real-token")
+        assert (await sent.value).status == 401
+        await expect(page.get_by_role("alert")).to_contain_text("That token is not valid")
+        async with page.expect_response(f"{base}/supervisor/login") as sent:
+            await sign_in(tokens["agent"])
+        assert (await sent.value).status == 403
+        await expect(page.get_by_role("heading", level=1)).to_have_text("Reports are for supervisors")
+        await expect(page.locator("main")).to_contain_text("supervisor, admin or auditor")
+        await shot("reports-02-agent-refused")
+
+        # 2. Signed in: the last 30 days (today is long after March 2026) have no tickets.
+        await page.goto(f"{base}/supervisor/login")
+        await sign_in(tokens["supervisor"])
+        assert page.url == f"{base}/supervisor/reports"
+        await expect(page.locator("header.site")).to_contain_text("Signed in as")
+        await expect(page.locator("#volume .empty")).to_have_text("No tickets in this period.")
+        assert await page.locator("#volume svg").count() == 0
+
+        # 3. The week of 2 March, chosen in the form.
+        await page.get_by_label("From", exact=True).fill("2026-03-02")
+        await page.get_by_label("To", exact=True).fill("2026-03-08")
+        await page.get_by_role("button", name="Show").click()
+        await expect(page.locator(".card", has_text="Created")).to_contain_text("5")
+        await expect(page.locator(".card", has_text="SLA compliance")).to_contain_text("50 %")
+        await expect(page.locator(".card", has_text="NPS")).to_contain_text("33.3")
+        await expect(bar(page, "volume", "2026-03-02", "created")).to_have_text("2026-03-02: 2 created")
+        await expect(bar(page, "volume", "2026-03-03", "resolved")).to_have_text("2026-03-03: 1 resolved")
+        await expect(bar(page, "volume", "2026-03-05", "created")).to_have_text("2026-03-05: 0 created")
+        await expect(bar(page, "backlog", "critical", "open")).to_have_text("critical: 1 open")
+        await expect(bar(page, "response-times", "All teams", "Median").first).to_have_text("All teams: median 2 h")
+        await expect(bar(page, "sla", "support", "breaches")).to_have_text("support: 2 breaches")
+        await expect(bar(page, "sla", "network", "compliant")).to_have_text("network: 66.7 % compliant")
+        sla_support = page.locator("#sla table tbody tr", has=page.locator('th:text-is("support")'))
+        # team | with policy, breached tickets, compliant, compliance pct, breaches, escalations
+        await expect(sla_support.locator("td")).to_have_text(["1", "1", "0", "0", "2", "0"])
+        await expect(bar(page, "agents", "nina@demo.example", "handled")).to_have_text("nina@demo.example: 3 handled")
+        await expect(bar(page, "agents", "nina@demo.example", "CSAT")).to_have_text("nina@demo.example: CSAT 4 of 5")
+        await expect(bar(page, "satisfaction", "5", "answers")).to_have_text("5: 1 answer")
+        await expect(bar(page, "categories", "network", "tickets")).to_have_text("network: 3 tickets (60.0 %)")
+        chart = page.get_by_role("img", name="Tickets created and resolved per day")
+        await expect(chart).to_be_visible()
+        await shot("reports-03-week")
+
+        # The CSV link downloads the same rows as the JSON API's CSV, for the same filters.
+        async with page.expect_download() as download:
+            await page.get_by_role("link", name="Download CSV of SLA compliance, breaches and escalations").click()
+        path = await (await download.value).path()
+        got = csv_rows(open(path, encoding="utf-8").read())
+        api_csv = await api.get("/reports/sla", params={"from": "2026-03-02", "to": "2026-03-08", "format": "csv"})
+        assert got == csv_rows(api_csv.text)
+        assert {"team": "support", "with_policy": "1", "breached_tickets": "1", "compliant": "0",
+                "compliance_pct": "0.0", "breaches": "2", "escalations": "0"} in got
+
+        # 4. A filter narrows every chart: the support team only.
+        await page.get_by_label("Team", exact=True).select_option("support")
+        await page.get_by_role("button", name="Show").click()
+        await expect(page.locator(".card", has_text="Created")).to_contain_text("2")
+        await expect(bar(page, "volume", "2026-03-02", "created")).to_have_text("2026-03-02: 0 created")
+        await expect(bar(page, "volume", "2026-03-06", "created")).to_have_text("2026-03-06: 1 created")
+        await expect(page.locator("#agents rect.bar[data-series=handled] > title")).to_have_text(
+            ["sam@demo.example: 1 handled"])
+        await expect(page.locator("#satisfaction .empty")).to_have_text("No survey answers in this period.")
+        async with page.expect_download() as download:
+            await page.get_by_role("link", name="Download CSV of Agents").click()
+        got = csv_rows(open(await (await download.value).path(), encoding="utf-8").read())
+        assert got == [{"assignee": "sam@demo.example", "handled": "1", "resolved": "0",
+                        "median_resolution_seconds": "", "csat_mean": "", "csat_answers": "0"}]
+        await shot("reports-04-support-team")
+
+        # 5. Filters the reports refuse are said on the page, not a 500.
+        response = await page.goto(f"{base}/supervisor/reports?from=2026-03-09&to=2026-03-08&priority=urgent")
+        assert response.status == 422
+        alert = page.get_by_role("alert")
+        await expect(alert).to_contain_text("Priority: choose one of low, normal, high, critical.")
+        response = await page.goto(f"{base}/supervisor/reports?from=2026-03-09&to=2026-03-08")
+        assert response.status == 422
+        await expect(alert).to_contain_text("From: must not be after the To date (2026-03-08).")
+        await shot("reports-05-bad-filters")
+
+        # 6. Signing out: the page asks to sign in again.
+        await page.get_by_role("button", name="Sign out").click()
+        await expect(page.get_by_role("status")).to_have_text("You are signed out.")
+        await page.goto(f"{base}/supervisor/reports")
+        assert page.url == f"{base}/supervisor/login"
+        await browser.close()
+
+
+@contextlib.asynccontextmanager
+async def in_process(dev_server, db, task_queue, public_url: str):
+    app = create_app(worker_settings(task_queue, public_url=public_url), temporal=dev_server.client,
+                     sessions=db.sessions, sweep=False)
+    async with app.router.lifespan_context(app):
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=public_url) as http:
+            yield http
+
+
+async def test_the_sign_in_cookie_and_its_forms_are_guarded(dev_server, sqlite_database, task_queue):
+    seed(sqlite_database)
+    tokens = tokens_for(sqlite_database)
+    async with in_process(dev_server, sqlite_database, task_queue, "http://desk.test") as http:
+        ours = {"Origin": "http://desk.test"}
+        # Forms sent from another site, or with no word of where from, do nothing.
+        for headers in ({"Origin": "https://evil.example"}, {"Referer": "https://evil.example/page"}, {},
+                        {"Origin": "null"}):
+            r = await http.post("/supervisor/login", data={"token": tokens["supervisor"]}, headers=headers)
+            assert r.status_code == 403 and "another site" in r.text and "set-cookie" not in r.headers, headers
+        r = await http.post("/supervisor/login", data={"token": tokens["supervisor"]},
+                            headers={"Referer": "http://desk.test/supervisor/login"})
+        assert r.status_code == 303
+
+        r = await http.post("/supervisor/login", data={"token": tokens["supervisor"]}, headers=ours)
+        assert r.status_code == 303 and r.headers["location"] == "/supervisor/reports"
+        cookie = r.headers["set-cookie"]
+        name, token = cookie.split(";")[0].split("=", 1)
+        assert token == tokens["supervisor"]
+        flags = {part.strip().lower() for part in cookie.split(";")[1:]}
+        assert {"httponly", "samesite=strict", "path=/supervisor"} <= flags and "secure" not in flags
+
+        # The JSON API never takes the cookie: only a bearer token.
+        jar = {"Cookie": f"{name}={token}"}  # as the browser would send it
+        assert (await http.get("/reports/sla", headers=jar)).status_code == 401
+        assert (await http.get("/supervisor/reports/sla.csv?from=2026-03-02&to=2026-03-08", headers=jar)).status_code == 200
+        assert (await http.get("/supervisor/reports/nothing.csv", headers=jar)).status_code == 404
+
+        # Past 62 days, a bar per week (weeks start on Monday), in the chart and in its CSV.
+        quarter = "from=2026-01-01&to=2026-03-31"
+        r = await http.get(f"/supervisor/reports?{quarter}", headers=jar)
+        assert "Tickets created and resolved per week" in r.text
+        assert '<title>2026-03-02: 5 created</title>' in r.text and '<title>2026-02-16: 1 created</title>' in r.text
+        r = await http.get(f"/supervisor/reports/volume.csv?{quarter}", headers=jar)
+        assert r.headers["content-disposition"] == 'attachment; filename="report-volume-2026-01-01_2026-03-31.csv"'
+        assert {"period": "2026-03-02", "created": "5", "resolved": "3"} in csv_rows(r.text)
+
+        # Filters the JSON reports refuse are refused on the page too, each in words, never a 500.
+        for query, words in (("team=nobody", "Team: unknown team."), ("from=2026-13-01", "From: enter a date like"),
+                             ("from=2020-01-01&to=2026-03-08", "From: a report covers at most 1098 days."),
+                             ("channel=pigeon", "Channel: choose one of email,"), ("category=" + "x" * 101, "Category: at most 100")):
+            r = await http.get(f"/supervisor/reports?{query}", headers=jar)
+            assert r.status_code == 422 and words in r.text, (query, r.text[:300])
+            r = await http.get(f"/supervisor/reports/sla.csv?{query}", headers=jar)
+            assert r.status_code == 422 and words in r.text, query
+
+        # An auditor may read the reports (the same roles as GET /reports); an agent's cookie gets a refusal.
+        r = await http.post("/supervisor/login", data={"token": tokens["auditor"]}, headers=ours)
+        assert r.status_code == 303
+        r = await http.get("/supervisor/reports/sla.csv", headers={"Cookie": f"{name}={tokens['agent']}"})
+        assert r.status_code == 403 and "supervisor, admin or auditor" in r.text
+        # A token revoked since: back to sign in, and the cookie is cleared.
+        r = await http.get("/supervisor/reports", headers={"Cookie": f"{name}=sdk_revoked"})
+        assert r.status_code == 303 and r.headers["location"] == "/supervisor/login?expired=1"
+        assert 'max-age=0' in r.headers["set-cookie"].lower() or "expires=" in r.headers["set-cookie"].lower()
+
+        r = await http.post("/supervisor/logout", headers={"Origin": "https://evil.example"} | jar)
+        assert r.status_code == 403 and "set-cookie" not in r.headers
+        r = await http.post("/supervisor/logout", headers=ours | jar)
+        assert r.status_code == 303 and f'{name}=""' in r.headers["set-cookie"]
+
+    async with in_process(dev_server, sqlite_database, task_queue, "https://desk.example") as http:
+        r = await http.post("/supervisor/login", data={"token": tokens["admin"]}, headers={"Origin": "https://desk.example"})
+        assert r.status_code == 303 and "secure" in r.headers["set-cookie"].lower()
