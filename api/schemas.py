@@ -194,6 +194,9 @@ class TicketSummary(BaseModel):
 class TicketOut(TicketSummary):
     description: str
     conversation: list[ConversationEntryOut]
+    conversation_earlier: int = Field(default=0, description=(
+        "How many older entries are not in `conversation`: a very long ticket keeps its newest "
+        "ones; every message is in GET /tickets/{n}/events (`data.body`) and the audit history"))
     sla: list[ClockOut] = Field(default=[], description="Each SLA clock: target, due, remaining, paused, breached")
     attachments: list[AttachmentRefOut] = Field(default=[], description="Files that came with the request")
     refused_attachments: list[RefusedAttachmentOut] = Field(default=[], description="Files that came and were not kept")
@@ -222,7 +225,7 @@ class TicketOut(TicketSummary):
                                   external_url=view.alert.external_url, auto_resolve=view.alert.auto_resolve,
                                   alerts=[AlertOut(**dataclasses.asdict(a)) for a in view.alerts])
         return cls(**base, description=view.description, conversation=conversation,
-                   sla=[ClockOut.from_view(c) for c in view.sla],
+                   conversation_earlier=view.conversation_earlier, sla=[ClockOut.from_view(c) for c in view.sla],
                    attachments=[AttachmentRefOut.from_ref(n, a) for a in view.attachments],
                    refused_attachments=[RefusedAttachmentOut(filename=a.filename, reason=a.reason)
                                         for a in view.refused_attachments],

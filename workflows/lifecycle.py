@@ -97,6 +97,13 @@ ON_CLOSED: dict[str, dict[str, str | None]] = {
     "survey_expired": {"closed": None},
 }
 MAX_MESSAGE_IDS_KEPT = 500
+# What the workflow keeps of the conversation: the newest entries, at most this many and, past
+# the newest one, at most this many characters of bodies. Its state travels whole in every
+# update's answer and in the continue-as-new input (Temporal refuses payloads over 2 MB), so
+# it must not grow with the ticket. Every message stays in full in the read model's events
+# (their `body`) and in the workflow histories.
+CONVERSATION_KEPT = 50
+CONVERSATION_KEPT_CHARS = 100_000
 
 
 
@@ -221,6 +228,23 @@ def apply(state: TicketState, action: Action, now: datetime) -> tuple[TicketStat
     return new, [event]
 
 
+def keep_recent(state: TicketState) -> TicketState:
+    """`state` with only the newest conversation entries (see CONVERSATION_KEPT); the dropped
+    ones are counted in `conversation_earlier`."""
+    entries = state.conversation
+    keep, chars = 0, 0
+    for entry in reversed(entries):
+        chars += len(entry.body)
+        if keep == CONVERSATION_KEPT or (keep and chars > CONVERSATION_KEPT_CHARS):
+            break
+        keep += 1
+    if keep == len(entries):
+        return state
+    dropped = len(entries) - keep
+    return dataclasses.replace(state, conversation=entries[dropped:],
+                               conversation_earlier=state.conversation_earlier + dropped)
+
+
 def _mutate(new: TicketState, action: Action, now: datetime) -> dict[str, Any]:
     """Change the fields an action sets; return what the event should record."""
     if isinstance(action, Assign):
@@ -232,11 +256,13 @@ def _mutate(new: TicketState, action: Action, now: datetime) -> dict[str, Any]:
     if isinstance(action, Reply):
         if new.first_response_at is None:
             new.first_response_at = now
-        return {"chars": len(action.body)} | _attachment_data(action.attachments)
+        return {"chars": len(action.body), "body": action.body} | _attachment_data(action.attachments)
     if isinstance(action, Note):
-        return {"chars": len(action.body), "mentions": mentions(action.body)} | _attachment_data(action.attachments)
+        return {"chars": len(action.body), "body": action.body,
+                "mentions": mentions(action.body)} | _attachment_data(action.attachments)
     if isinstance(action, CustomerReply):
-        data = {"chars": len(action.body), "channel": action.channel, "recorded_by": action.recorded_by}
+        data = {"chars": len(action.body), "body": action.body, "channel": action.channel,
+                "recorded_by": action.recorded_by}
         if action.message_id:
             new.inbound_message_ids = [*new.inbound_message_ids, action.message_id][-MAX_MESSAGE_IDS_KEPT:]
             data["message_id"] = action.message_id

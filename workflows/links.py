@@ -25,7 +25,7 @@ with workflow.unsafe.imports_passed_through():
         ticket_workflow_id,
     )
 
-MERGED_ENTRIES_SENT = 200  # the newest entries; the duplicate keeps the whole conversation
+MERGED_ENTRIES_SENT = 200  # the newest entries (the duplicate holds its newest 50: lifecycle.keep_recent)
 
 
 async def start_children(state: TicketState, split: Split) -> None:

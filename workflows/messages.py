@@ -125,6 +125,15 @@ class AlertSource:
 
 
 @dataclass
+class DeferredSignal:
+    """A signal that reached a run after it had begun to continue as new: the next run
+    applies it first, in the order received (a signal cannot be refused, nor left behind)."""
+
+    name: str
+    payload: Any
+
+
+@dataclass
 class TicketInput:
     number: int
     subject: str
@@ -146,6 +155,7 @@ class TicketInput:
     # of the updates already applied (Temporal dedups update ids only within one run).
     carried: TicketState | None = None
     applied_update_ids: list[str] = field(default_factory=list)
+    deferred_signals: list[DeferredSignal] = field(default_factory=list)
     # Continue as new after this many history events (0: when the server suggests it).
     continue_as_new_after_events: int = 0
 
@@ -549,6 +559,9 @@ class TicketView:
     merged_from: list[int] = field(default_factory=list)
     confirmation_due_at: datetime | None = None  # resolved: closes itself then without an answer
     survey: SurveyState | None = None
+    # How many older entries the conversation no longer holds: the workflow keeps the newest
+    # ones (lifecycle.keep_recent); every message stays in the read model's events and the history.
+    conversation_earlier: int = 0
 
 
 @dataclass(kw_only=True)
@@ -570,6 +583,7 @@ class TicketState(TicketSnapshot):
     merged_from: list[int] = field(default_factory=list)
     confirmation_due_at: datetime | None = None
     survey: SurveyState | None = None
+    conversation_earlier: int = 0  # entries dropped from `conversation`, oldest first
 
     def snapshot(self) -> TicketSnapshot:
         values = {f.name: getattr(self, f.name) for f in fields(TicketSnapshot)}
@@ -580,4 +594,5 @@ class TicketState(TicketSnapshot):
                           sla=list(clocks or []), attachments=list(self.attachments),
                           refused_attachments=list(self.refused_attachments), alert=self.alert,
                           alerts=list(self.alerts), children=list(self.children), merged_from=list(self.merged_from),
-                          confirmation_due_at=self.confirmation_due_at, survey=self.survey)
+                          confirmation_due_at=self.confirmation_due_at, survey=self.survey,
+                          conversation_earlier=self.conversation_earlier)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import hashlib
 from typing import Any
 
 from temporalio import workflow
@@ -36,6 +37,7 @@ with workflow.unsafe.imports_passed_through():
         TRIAGE_ACTIVITY,
         VIEW_QUERY,
         Action,
+        DeferredSignal,
         Merge,
         Routed,
         SetCategory,
@@ -72,21 +74,63 @@ CATEGORY = SearchAttributeKey.for_keyword("TicketCategory")
 TEAM = SearchAttributeKey.for_keyword("TicketTeam")
 SLA = SearchAttributeKey.for_keyword("TicketSla")
 
-UPDATE_IDS_KEPT = 1_000
+# The update ids applied in earlier runs, carried across continue-as-new (Temporal dedups an
+# update id only within its run): the newest ones, as 8-byte digests, so the carried list has
+# a fixed size (about 200 kB) whatever the ids look like. A retry is recognised as long as
+# fewer than this many other updates reached the ticket since its first try: at the ~15
+# actions/s one busy ticket takes, that is ten minutes, far beyond any client's retry window.
+UPDATE_IDS_KEPT = 10_000
+# Patches (workflow.patched), so that histories recorded before them replay as they ran:
+# keep only the newest conversation entries in the state (lifecycle.keep_recent) ...
+BOUNDED_CONVERSATION = "bounded-conversation"
+# ... and once a continue-as-new is due, refuse new updates (the client retries them, and they
+# reach the next run) and carry new signals over, so that the run can finish what it has.
+DRAIN_BEFORE_CONTINUE_AS_NEW = "drain-before-continue-as-new"
+
+
+class _ShowingLock(asyncio.Lock):
+    """The ticket's lock, which calls `on_release` whenever an action's work is done."""
+
+    def __init__(self, on_release: Any) -> None:
+        super().__init__()
+        self._on_release = on_release
+
+    def release(self) -> None:
+        self._on_release()
+        super().release()
+
+
+def update_key(update_id: str) -> str:
+    """How an applied update id is remembered across runs."""
+    return "b2:" + hashlib.blake2b(update_id.encode(), digest_size=8).hexdigest()
 
 
 @workflow.defn(name="Ticket")
 class TicketWorkflow(SlaTimers, ClosingTimers, OutsideEvents):
     @workflow.init
     def __init__(self, inp: TicketInput) -> None:
-        self._lock = asyncio.Lock()
+        # The view query shows the ticket as of the last finished action (the lock released):
+        # never a state whose events the read model does not have yet, or whose notifications
+        # are still being recorded. Activities resolve in later workflow tasks, and a query is
+        # answered between any two.
+        self._lock = _ShowingLock(self._show)
+        # Newest last; the set is for lookups. Entries are update_key()s, or raw ids carried by
+        # runs from before UPDATE_IDS_KEPT was raised (a lookup tries both).
         self._applied_update_ids: list[str] = list(inp.applied_update_ids)
+        self._applied_lookup: set[str] = set(self._applied_update_ids)
         self._unprojected: list[TicketEvent] = []
+        self._draining = False  # a continue-as-new is due: see DRAIN_BEFORE_CONTINUE_AS_NEW
+        self._deferred: list[DeferredSignal] = []
+        self._bounded: bool | None = None
         self._sla_version = 0  # bumped whenever the clocks change, to re-plan the SLA timer
         if inp.carried is not None:
             self._state = inp.carried
         else:
             self._state, self._unprojected = lifecycle.new_ticket(inp, workflow.now())
+        self._shown = self._state
+
+    def _show(self) -> None:
+        self._shown = self._state
 
     # --- main loop ---------------------------------------------------------------
 
@@ -95,6 +139,9 @@ class TicketWorkflow(SlaTimers, ClosingTimers, OutsideEvents):
         async with self._lock:
             if inp.carried is None:
                 await self._intake()
+            # Signals that reached the previous run while it was closing, before anything new.
+            for deferred in inp.deferred_signals:
+                await self._on_signal(deferred.name, deferred.payload)
         timers = [asyncio.create_task(self._sla_timers()), asyncio.create_task(self._confirmation_timer())]
         await workflow.wait_condition(
             lambda: self._state.status == "closed" or self._should_continue_as_new(inp)
@@ -103,16 +150,22 @@ class TicketWorkflow(SlaTimers, ClosingTimers, OutsideEvents):
             await asyncio.gather(*timers)  # both end on their own once the ticket is closed
             await self._await_survey()
         else:
+            # From now on, no new work: updates are refused (retried, they reach the next run),
+            # signals are carried over. Otherwise a busy ticket's handlers never all finish and
+            # the run grows without end.
+            self._draining = workflow.patched(DRAIN_BEFORE_CONTINUE_AS_NEW)
             async with self._lock:  # not in the middle of firing a milestone
                 for timer in timers:
                     timer.cancel()
         # Let running handlers (and their projections) finish before closing this run.
         await workflow.wait_condition(workflow.all_handlers_finished)
-        if self._state.status == "closed":
+        if self._state.status == "closed" and not self._draining:
             return self._state.snapshot()
+        # Draining, a ticket closed meanwhile continues too: the next run waits for its survey.
         carried = dataclasses.replace(self._state, sla=sla.prune_done(self._state.sla))
         workflow.continue_as_new(
-            dataclasses.replace(inp, carried=carried, applied_update_ids=self._applied_update_ids[-UPDATE_IDS_KEPT:])
+            dataclasses.replace(inp, carried=carried, applied_update_ids=self._applied_update_ids[-UPDATE_IDS_KEPT:],
+                                deferred_signals=list(self._deferred))
         )
 
     def _should_continue_as_new(self, inp: TicketInput) -> bool:
@@ -190,6 +243,8 @@ class TicketWorkflow(SlaTimers, ClosingTimers, OutsideEvents):
         follows up."""
         before = self._state
         self._state, events = lifecycle.apply(before, action, workflow.now())
+        if self._keep_recent_only():
+            self._state = lifecycle.keep_recent(self._state)
         self._unprojected.extend(events)
         if before.sla != self._state.sla:
             self._sla_version += 1
@@ -208,6 +263,11 @@ class TicketWorkflow(SlaTimers, ClosingTimers, OutsideEvents):
         if not isinstance(action, SlaPolicyLoaded) and (before.priority, before.category) != (after.priority, after.category):
             await self._load_policy("priority changed" if before.priority != after.priority else "category changed")
         return seq
+
+    def _keep_recent_only(self) -> bool:
+        if self._bounded is None:
+            self._bounded = workflow.patched(BOUNDED_CONVERSATION)
+        return self._bounded
 
     async def _tell_others(self, before: TicketState, action: Action) -> None:
         """The effects of an action on other tickets: sub-tickets started, the parent told of
@@ -274,7 +334,7 @@ class TicketWorkflow(SlaTimers, ClosingTimers, OutsideEvents):
     async def act(self, raw: dict[str, Any]) -> TicketView:
         """An agent action, acknowledged: returns the ticket as it is after the action."""
         update_id = workflow.current_update_info().id  # type: ignore[union-attr]
-        if update_id in self._applied_update_ids:  # a retry from before a continue-as-new
+        if self._applied(update_id):  # a retry from before a continue-as-new
             return self._view()
         action = _decode_or_fail(raw)
         async with self._lock:
@@ -282,11 +342,26 @@ class TicketWorkflow(SlaTimers, ClosingTimers, OutsideEvents):
                 await self._reduce(action)
             except ActionRejected as err:  # the state changed between validation and now
                 raise ApplicationError(err.message, type=err.type, non_retryable=True) from None
-            self._applied_update_ids.append(update_id)
+            key = update_key(update_id)
+            self._applied_update_ids.append(key)
+            self._applied_lookup.add(key)
+            if len(self._applied_update_ids) > 2 * UPDATE_IDS_KEPT:  # keep the lookup small too
+                self._applied_update_ids = self._applied_update_ids[-UPDATE_IDS_KEPT:]
+                self._applied_lookup = set(self._applied_update_ids)
         return self._view()
+
+    def _applied(self, update_id: str) -> bool:
+        return update_id in self._applied_lookup or update_key(update_id) in self._applied_lookup
 
     @act.validator
     def _validate_act(self, raw: dict[str, Any]) -> None:
+        if self._draining:
+            # Not applied, nothing in the history: the API answers 503, and the client's retry
+            # (same Idempotency-Key) reaches the next run.
+            raise ApplicationError(f"ticket {self._state.number} is moving to a new run of its workflow; retry",
+                                   type="TicketRunning", non_retryable=True)
+        if self._applied(workflow.current_update_info().id):  # type: ignore[union-attr]
+            return  # a retry of an update applied in an earlier run: answered, whatever the status now
         action = _decode_or_fail(raw)
         try:
             lifecycle.check(self._state, action)
@@ -296,33 +371,58 @@ class TicketWorkflow(SlaTimers, ClosingTimers, OutsideEvents):
     @workflow.signal(name=ACT_SIGNAL)
     async def action_signal(self, raw: dict[str, Any]) -> None:
         """The same agent actions, fire-and-forget (e.g. `temporal workflow signal`)."""
+        await self._signalled(ACT_SIGNAL, raw)
+
+    @workflow.signal(name=CUSTOMER_REPLY_SIGNAL)
+    async def customer_reply(self, raw: dict[str, Any]) -> None:
+        await self._signalled(CUSTOMER_REPLY_SIGNAL, raw)
+
+    async def _on_action_signal(self, raw: Any) -> None:
         try:
             action = decode_action(raw)
         except ActionDecodeError as err:
             workflow.logger.warning("ticket %s: ignored malformed action signal: %s", self._state.number, err)
             return
-        await self._reduce_signalled(action)
+        await self._reduce_or_log(action)
 
-    @workflow.signal(name=CUSTOMER_REPLY_SIGNAL)
-    async def customer_reply(self, raw: dict[str, Any]) -> None:
+    async def _on_customer_reply(self, raw: Any) -> None:
         try:
             reply = decode_customer_reply(raw)
         except ActionDecodeError as err:
             workflow.logger.warning("ticket %s: ignored malformed customer reply: %s", self._state.number, err)
             return
-        await self._reduce_signalled(reply)
+        await self._reduce_or_log(reply)
 
-    async def _reduce_signalled(self, action: Action) -> None:
+    async def _signalled(self, name: str, raw: Any) -> None:
+        """Every signal comes here: applied under the lock, in the order received, or, once
+        the run is draining, carried over to the next run (which applies it first)."""
+        if self._draining:
+            self._deferred.append(DeferredSignal(name=name, payload=raw))
+            return
         async with self._lock:
-            try:
-                await self._reduce(action)
-            except ActionRejected as err:
-                # A signal cannot answer; it stays in the history, and the log says why it did nothing.
-                workflow.logger.warning("ticket %s: signalled %s rejected: %s", self._state.number, action.kind, err.message)
+            await self._on_signal(name, raw)
+
+    async def _on_signal(self, name: str, raw: Any) -> None:
+        """Apply one signal; the caller holds the lock."""
+        handlers = {ACT_SIGNAL: self._on_action_signal, CUSTOMER_REPLY_SIGNAL: self._on_customer_reply,
+                    **self._outside_signals()}
+        handler = handlers.get(name)
+        if handler is None:  # pragma: no cover - only names this workflow defines are deferred
+            workflow.logger.warning("ticket %s: no handler for carried signal %s", self._state.number, name)
+            return
+        await handler(raw)
+
+    async def _reduce_or_log(self, action: Action) -> None:
+        """A signalled action; the caller holds the lock."""
+        try:
+            await self._reduce(action)
+        except ActionRejected as err:
+            # A signal cannot answer; it stays in the history, and the log says why it did nothing.
+            workflow.logger.warning("ticket %s: signalled %s rejected: %s", self._state.number, action.kind, err.message)
 
     @workflow.query(name=VIEW_QUERY)
     def view(self) -> TicketView:
-        return self._view()
+        return self._shown.view(sla.clock_views(self._shown.sla, workflow.now()))
 
     def _view(self) -> TicketView:
         return self._state.view(sla.clock_views(self._state.sla, workflow.now()))

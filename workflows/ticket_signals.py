@@ -4,12 +4,13 @@ survey answer from their signed links. A signal cannot answer, so whatever the t
 take is logged and ignored; the API checks first to answer its callers clearly.
 
 A mixin of TicketWorkflow (workflows/ticket.py), which owns the state, the lock, the reducer
-(`_reduce`, `_reduce_signalled`) and routing (`_route`).
+(`_reduce`, `_signalled`, `_reduce_or_log`) and routing (`_route`).
 """
 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from temporalio import workflow
@@ -40,66 +41,90 @@ with workflow.unsafe.imports_passed_through():
 
 
 class OutsideEvents:
+    """Each handler hands its payload to `_signalled` (TicketWorkflow), which applies it under
+    the lock with the `_on_...` method named in `_outside_signals`, or carries it over to the
+    next run when this one is closing (continue-as-new)."""
+
     _state: TicketState
     _lock: asyncio.Lock
+
+    def _outside_signals(self) -> dict[str, Callable[[Any], Awaitable[None]]]:
+        return {ALERT_SIGNAL: self._on_alert, ROUTE_SIGNAL: self._on_route, CONFIRMATION_SIGNAL: self._on_confirmation,
+                SURVEY_SIGNAL: self._on_survey, CHILD_SIGNAL: self._on_child, MERGED_SIGNAL: self._on_merged}
 
     @workflow.signal(name=ALERT_SIGNAL)
     async def alert_signal(self, raw: dict[str, Any]) -> None:
         """An Alertmanager notification for this ticket's group: only what is new counts."""
+        await self._signalled(ALERT_SIGNAL, raw)  # type: ignore[attr-defined]
+
+    async def _on_alert(self, raw: Any) -> None:
         try:
             notice = decode_alert_notice(raw)
         except ActionDecodeError as err:
             workflow.logger.warning("ticket %s: ignored malformed alert notice: %s", self._state.number, err)
             return
-        async with self._lock:
-            if self._state.status == "closed":
-                return
-            fired, resolved = alerts.changes(self._state, notice)
-            try:
-                if fired:
-                    await self._reduce(AlertsFired(actor=notice.actor, alerts=fired))
-                if resolved:
-                    await self._reduce(AlertsResolved(actor=notice.actor, alerts=resolved))
-                s = self._state
-                if resolved and alerts.all_resolved(s) and s.alert is not None and s.alert.auto_resolve \
-                        and s.status in ACTIVE:
-                    await self._reduce(Resolve(actor=SYSTEM, resolution="All alerts in the group resolved"))
-            except ActionRejected as err:
-                workflow.logger.warning("ticket %s: alert notice not applied: %s", self._state.number, err.message)
+        if self._state.status == "closed":
+            return
+        fired, resolved = alerts.changes(self._state, notice)
+        try:
+            if fired:
+                await self._reduce(AlertsFired(actor=notice.actor, alerts=fired))  # type: ignore[attr-defined]
+            if resolved:
+                await self._reduce(AlertsResolved(actor=notice.actor, alerts=resolved))  # type: ignore[attr-defined]
+            s = self._state
+            if resolved and alerts.all_resolved(s) and s.alert is not None and s.alert.auto_resolve \
+                    and s.status in ACTIVE:
+                await self._reduce(Resolve(actor=SYSTEM, resolution="All alerts in the group resolved"))  # type: ignore[attr-defined]
+        except ActionRejected as err:
+            workflow.logger.warning("ticket %s: alert notice not applied: %s", self._state.number, err.message)
 
     @workflow.signal(name=ROUTE_SIGNAL)
     async def route_signal(self, raw: dict[str, Any]) -> None:
         """Route again (an agent came online or freed capacity); only a ticket still waiting
         in its team queue moves."""
+        await self._signalled(ROUTE_SIGNAL, raw)  # type: ignore[attr-defined]
+
+    async def _on_route(self, raw: Any) -> None:
         reason = str(raw.get("reason", "asked to route again"))[:500] if isinstance(raw, dict) else "asked to route again"
-        async with self._lock:
-            if self._state.status in ACTIVE and self._state.assignee is None:
-                await self._route(reason, team=self._state.team)
+        if self._state.status in ACTIVE and self._state.assignee is None:
+            await self._route(reason, team=self._state.team)  # type: ignore[attr-defined]
 
     @workflow.signal(name=CONFIRMATION_SIGNAL)
     async def confirmation_signal(self, raw: dict[str, Any]) -> None:
         """The customer's answer to the resolution, from their signed link."""
+        await self._signalled(CONFIRMATION_SIGNAL, raw)  # type: ignore[attr-defined]
+
+    async def _on_confirmation(self, raw: Any) -> None:
         try:
             answer = decode_dataclass(CustomerConfirmation, {"kind": "confirmation", **raw}, path="")
         except (ActionDecodeError, TypeError) as err:
             workflow.logger.warning("ticket %s: ignored malformed confirmation: %s", self._state.number, err)
             return
         if answer.decision == "confirm":
-            await self._reduce_signalled(ResolutionConfirmed(actor=answer.actor, link_id=answer.link_id))
+            await self._reduce_or_log(ResolutionConfirmed(actor=answer.actor, link_id=answer.link_id))  # type: ignore[attr-defined]
         else:
-            await self._reduce_signalled(ResolutionRejected(actor=answer.actor, comment=answer.comment,
-                                                            link_id=answer.link_id))
+            await self._reduce_or_log(ResolutionRejected(actor=answer.actor, comment=answer.comment,  # type: ignore[attr-defined]
+                                                         link_id=answer.link_id))
 
     @workflow.signal(name=SURVEY_SIGNAL)
     async def survey_signal(self, raw: dict[str, Any]) -> None:
-        await self._signalled_event(SurveyAnswer, "survey_answer", raw)
+        await self._signalled(SURVEY_SIGNAL, raw)  # type: ignore[attr-defined]
 
     @workflow.signal(name=CHILD_SIGNAL)
     async def child_signal(self, raw: dict[str, Any]) -> None:
-        await self._signalled_event(ChildStatusChanged, "child_status", raw)
+        await self._signalled(CHILD_SIGNAL, raw)  # type: ignore[attr-defined]
 
     @workflow.signal(name=MERGED_SIGNAL)
     async def merged_signal(self, raw: dict[str, Any]) -> None:
+        await self._signalled(MERGED_SIGNAL, raw)  # type: ignore[attr-defined]
+
+    async def _on_survey(self, raw: Any) -> None:
+        await self._signalled_event(SurveyAnswer, "survey_answer", raw)
+
+    async def _on_child(self, raw: Any) -> None:
+        await self._signalled_event(ChildStatusChanged, "child_status", raw)
+
+    async def _on_merged(self, raw: Any) -> None:
         await self._signalled_event(MergedFrom, "merged_from", raw)
 
     async def _signalled_event(self, cls: type, kind: str, raw: Any) -> None:
@@ -108,4 +133,4 @@ class OutsideEvents:
         except ActionDecodeError as err:
             workflow.logger.warning("ticket %s: ignored malformed %s signal: %s", self._state.number, kind, err)
             return
-        await self._reduce_signalled(action)
+        await self._reduce_or_log(action)  # type: ignore[attr-defined]

@@ -57,6 +57,7 @@ class PublicTicket:
     requester_name: str
     resolution: str | None
     entries: list[Entry]
+    older_hidden: bool = False  # a very long ticket keeps only its newest messages (its e-mails have them all)
 
     @property
     def closed(self) -> bool:
@@ -76,7 +77,7 @@ def public_ticket(view: TicketView) -> PublicTicket:
         entries.append(Entry(at=e.at, author=author, mine=mine, body=e.body, attachments=list(e.attachments)))
     return PublicTicket(number=t.number, subject=t.subject, status=t.status,
                         status_words=STATUS_WORDS.get(t.status, t.status), requester_name=t.requester_name,
-                        resolution=t.resolution, entries=entries)
+                        resolution=t.resolution, entries=entries, older_hidden=view.conversation_earlier > 0)
 
 
 def public_attachment_ids(view: TicketView) -> set[int]:

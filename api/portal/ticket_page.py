@@ -82,14 +82,14 @@ async def reply(token: str, request: Request, portal: PortalDep) -> Response:
         if not body or len(body) > MAX_BODY_CHARS:
             message = "Write your reply first." if not body else f"A reply can be at most {MAX_BODY_CHARS} characters long."
             return page(token, claims, view, status=422, errors={"body": message}, values={"body": body})
-        before = len(view.conversation)
+        before = view.conversation_earlier + len(view.conversation)  # a long ticket keeps only its newest entries
         # The form's key is the message's id: a double submit is one reply (the ticket drops the repeat).
         message_id = f"<portal-{key if form_key_ok(key) else new_form_key()}@{portal.settings.mail_domain}>"
         await portal.gateway.customer_reply(claims.number, CustomerReply(
             actor=portal.requester(view), body=body, channel="web", recorded_by="portal", message_id=message_id))
     except ApiError as err:
         return refusal(err)
-    await portal.wait_for(claims.number, lambda v: len(v.conversation) > before, timeout=3.0)
+    await portal.wait_for(claims.number, lambda v: v.conversation_earlier + len(v.conversation) > before, timeout=3.0)
     return RedirectResponse(f"/portal/t/{quote(token, safe='.-_')}?sent=reply", status_code=303, headers=HEADERS)
 
 

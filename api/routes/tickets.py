@@ -172,14 +172,21 @@ def _check_references(sessions, action) -> None:
 
 @router.post("/{number}/customer-replies", status_code=status.HTTP_202_ACCEPTED, responses=ERRORS | {
     404: {"description": "No such ticket"}, 409: {"description": "The ticket is closed"}})
-async def customer_reply(number: TicketNumber, body: CustomerReplyIn, me: AgentDep, tickets: GatewayDep) -> dict:
+async def customer_reply(number: TicketNumber, body: CustomerReplyIn, me: AgentDep, sessions: SessionsDep,
+                         tickets: GatewayDep) -> dict:
     """Pass on a message from the requester (delivered to the workflow as a signal)."""
-    view = await tickets.view(number)
-    if view is None:
-        raise ApiError("TicketNotFound", f"ticket {number} does not exist")
-    if view.ticket.status == "closed":
+    # The requester and status come from the read model: a query would queue behind a busy
+    # ticket's work (its query buffer fills up) just to learn who the requester is. Only a
+    # ticket too new to be projected yet is asked.
+    ticket = await run_in_threadpool(_row, sessions, number)
+    if ticket is None:
+        view = await tickets.view(number)
+        if view is None:
+            raise ApiError("TicketNotFound", f"ticket {number} does not exist")
+        ticket = view.ticket
+    if ticket.status == "closed":
         raise ApiError("TicketClosed", f"ticket {number} is closed; nothing can change it")
-    requester = m.Actor(kind="customer", id=view.ticket.requester_email, name=view.ticket.requester_name)
+    requester = m.Actor(kind="customer", id=ticket.requester_email, name=ticket.requester_name)
     await tickets.customer_reply(number, m.CustomerReply(actor=requester, body=body.body, channel=body.channel,
                                                          recorded_by=me.email))
     return {"accepted": True, "number": number}

@@ -430,7 +430,8 @@ def test_reply_is_public_conversation_entry():
     assert entry.body == "Have you tried water?"
     assert entry.at == LATER
     assert entry.seq == ev[0].seq == new.last_seq
-    assert ev[0].data == {"chars": len("Have you tried water?")}
+    # The body too: the read model's events keep every message (the workflow keeps the newest).
+    assert ev[0].data == {"chars": len("Have you tried water?"), "body": "Have you tried water?"}
 
 
 def test_note_is_internal_conversation_entry():
@@ -624,3 +625,23 @@ def test_apply_result_does_not_alias_action_lists():
 def test_active_and_not_closed():
     assert set(ACTIVE) | {"resolved", "closed"} == set(STATUSES)
     assert set(NOT_CLOSED) == set(STATUSES) - {"closed"}
+
+
+def test_keep_recent_holds_the_newest_entries_and_counts_the_rest():
+    from workflows.lifecycle import CONVERSATION_KEPT, CONVERSATION_KEPT_CHARS, keep_recent
+
+    s = state_in("open")
+    before = len(s.conversation)
+    for i in range(CONVERSATION_KEPT + 30):
+        s, _ = apply(s, Note(actor=ANN, body=f"note {i}"), LATER)
+    kept = keep_recent(s)
+    assert [e.body for e in kept.conversation] == [f"note {i}" for i in range(30, CONVERSATION_KEPT + 30)]
+    assert kept.conversation_earlier == before + 30 and s.conversation_earlier == 0  # the input is not changed
+    assert keep_recent(kept) == kept
+    # Long bodies: at most CONVERSATION_KEPT_CHARS of them (past the newest, always kept).
+    big = "x" * 20_000  # MAX_BODY_CHARS
+    for _ in range(CONVERSATION_KEPT_CHARS // len(big) + 3):
+        kept, _ = apply(kept, Reply(actor=ANN, body=big), LATER)
+    kept = keep_recent(kept)
+    assert [len(e.body) for e in kept.conversation] == [len(big)] * (CONVERSATION_KEPT_CHARS // len(big))
+    assert sum(len(e.body) for e in kept.conversation) <= CONVERSATION_KEPT_CHARS
