@@ -89,6 +89,7 @@ def create_app(settings: Settings | None = None, *, temporal: Client | None = No
     app.include_router(health.router)
     app.include_router(tickets.router)
     app.include_router(audit_routes.router)  # timelines and exports from workflow histories (docs/audit.md)
+    app.include_router(audit_routes.archives)  # the archived histories and their digests
     app.include_router(directory.router)
     app.include_router(sla.router)
     app.include_router(sla_admin.router)

@@ -38,6 +38,9 @@ class Settings(BaseSettings):
     update_timeout_seconds: float = Field(default=30.0, gt=0)
     # Closed ticket histories kept by the Temporal namespace (dev server), for auditors.
     history_retention_days: int = Field(default=30, ge=1)
+    # How often the `audit-archive` Temporal Schedule copies ended tickets' histories into the
+    # read model's database (audit_archives), where they outlive that retention; 0 = no schedule.
+    archive_every_minutes: int = Field(default=10, ge=0)
     # E-mail in (docs/email.md): the desk's own mail domain (Message-IDs it sends; mail from
     # it is never taken in, so the desk cannot loop with itself), the SMTP listener's
     # host:port ("" = off; `servicedesk dev` uses 127.0.0.1:2525), and the size limits.

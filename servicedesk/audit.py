@@ -1,6 +1,7 @@
-"""`servicedesk audit timeline N | export N --out FILE | verify FILE | replay FILE`: for
-auditors. Timeline and export read Temporal directly (every run of `ticket-N`); verify and
-replay work offline on an export file (docs/audit.md)."""
+"""`servicedesk audit timeline N | export N --out FILE | verify FILE | replay FILE | archive`:
+for auditors. Timeline and export read the audit archive, or Temporal when the ticket is not
+archived yet (every run of `ticket-N`); verify and replay work offline on an export file;
+archive archives the ended tickets now instead of waiting for the schedule (docs/audit.md)."""
 
 from __future__ import annotations
 
@@ -8,18 +9,16 @@ import argparse
 import asyncio
 import json
 import sys
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
 from api.audit import manifest
-from api.audit.runs import TicketHistoryNotFound, fetch_runs
+from api.audit.source import HistoryGone, ticket_export, timeline_runs
 from api.audit.timeline import run_summaries, timeline
-from workflows.messages import ticket_workflow_id
 
 
 def add_parser(sub: Any) -> None:
-    audit = sub.add_parser("audit", help="audit trails: timeline N | export N --out FILE | verify FILE | replay FILE")
+    audit = sub.add_parser("audit", help="audit trails: timeline N | export N --out FILE | verify FILE | replay FILE | archive")
     cmds = audit.add_subparsers(dest="audit_command", required=True)
     cmds.add_parser("timeline", help="print a ticket's timeline from its workflow histories").add_argument("number", type=int)
     exp = cmds.add_parser("export", help="write a ticket's histories and their digest manifest to a file")
@@ -29,6 +28,7 @@ def add_parser(sub: Any) -> None:
     ver.add_argument("file")
     ver.add_argument("--digest", help="the export digest kept elsewhere, to compare with")
     cmds.add_parser("replay", help="replay an export's histories against the current workflow code").add_argument("file")
+    cmds.add_parser("archive", help="archive every ended ticket's histories now (the schedule does it every few minutes)")
 
 
 def run(args: argparse.Namespace, settings: Any) -> int:
@@ -52,30 +52,43 @@ def run(args: argparse.Namespace, settings: Any) -> int:
 async def _with_temporal(args: argparse.Namespace, settings: Any) -> int:
     from temporalio.client import Client
 
+    from models.db import make_engine, make_sessions
+
     client = await Client.connect(settings.temporal_address, namespace=settings.temporal_namespace)
+    engine = make_engine(settings.resolved_database_url)
+    sessions = make_sessions(engine)
     try:
-        if args.audit_command == "timeline":
-            print(await timeline_text(client, args.number))
+        if args.audit_command == "archive":
+            import functools
+
+            from activities.archive import archive_all
+            from api.audit.source import ended_export
+
+            done = await archive_all(client, sessions, functools.partial(ended_export, client))
+            print(f"archived {len(done.archived)} ticket(s); {len(done.still_running)} closed but still running "
+                  f"(waiting for their survey); {len(done.lost)} already gone from Temporal")
+        elif args.audit_command == "timeline":
+            print(await timeline_text(client, args.number, sessions))
         else:
-            export = await export_ticket(client, args.number)
+            export = await export_ticket(client, args.number, sessions)
             Path(args.out).write_text(json.dumps(export, ensure_ascii=False), encoding="utf-8")
             m = export["manifest"]
             print(f"wrote {args.out}: {m['run_count']} run(s), {m['event_count']} events, export digest {m['export_digest']}")
-    except TicketHistoryNotFound:
-        print(f"ticket {args.number} has no workflow history", file=sys.stderr)
+    except HistoryGone as gone:
+        print(f"ticket {args.number} has no workflow history: {gone.why}", file=sys.stderr)
         return 2
+    finally:
+        engine.dispose()
     return 0
 
 
-async def export_ticket(client: Any, number: int) -> dict[str, Any]:
-    runs = await fetch_runs(client, ticket_workflow_id(number))
-    exported_at = datetime.now(timezone.utc).isoformat().replace("+00:00", "Z")
-    return manifest.build_export(ticket_workflow_id(number), [r.run_id for r in runs], [r.history for r in runs],
-                                 exported_at, number)
+async def export_ticket(client: Any, number: int, sessions: Any = None) -> dict[str, Any]:
+    """The ticket's export: archived if it is, else built from Temporal now."""
+    return (await ticket_export(client, sessions, number))[0]
 
 
-async def timeline_text(client: Any, number: int) -> str:
-    runs = [(r.run_id, r.history) for r in await fetch_runs(client, ticket_workflow_id(number))]
+async def timeline_text(client: Any, number: int, sessions: Any = None) -> str:
+    runs = timeline_runs((await ticket_export(client, sessions, number))[0])
     return format_timeline(number, run_summaries(runs), timeline(runs))
 
 
@@ -122,11 +135,12 @@ async def replay_export(export: dict[str, Any]) -> list[str]:
     from temporalio.client import WorkflowHistory
     from temporalio.worker import Replayer
 
+    from workflows.archive import AuditArchiveWorkflow
     from workflows.delivery import NotificationDelivery
     from workflows.ticket import TicketWorkflow
 
     workflow_id = export["manifest"]["workflow_id"]
-    replayer = Replayer(workflows=[TicketWorkflow, NotificationDelivery])
+    replayer = Replayer(workflows=[TicketWorkflow, NotificationDelivery, AuditArchiveWorkflow])
     problems = []
     for run, history in zip(export["manifest"]["runs"], export["histories"], strict=False):
         try:

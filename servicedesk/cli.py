@@ -111,10 +111,12 @@ def main(argv: list[str] | None = None) -> int:
 async def run_worker(settings: Settings) -> int:
     from temporalio.client import Client
 
+    from servicedesk.schedules import ensure_archive_schedule
     from servicedesk.worker import build_worker
 
     engine = make_engine(settings.resolved_database_url)
     client = await Client.connect(settings.temporal_address, namespace=settings.temporal_namespace)
+    await ensure_archive_schedule(client, settings)
     worker = build_worker(client, make_sessions(engine), settings.task_queue, settings)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()

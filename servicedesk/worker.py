@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
+import functools
 from concurrent.futures import ThreadPoolExecutor
 
 from sqlalchemy.orm import Session, sessionmaker
 from temporalio.client import Client
 from temporalio.worker import Worker
 
+from activities.archive import ArchiveActivities
 from activities.delivery import DeliveryActivities
 from activities.notifications import NotificationActivities
 from activities.projection import ProjectionActivities
 from activities.routing import RoutingActivities
 from activities.sla_policy import SlaPolicyActivities
 from activities.triage import TriageActivities
+from api.audit import source
 from models.settings import Settings
+from workflows.archive import AuditArchiveWorkflow
 from workflows.delivery import NotificationDelivery
 from workflows.ticket import TicketWorkflow
 
@@ -35,13 +39,14 @@ def build_worker(client: Client, sessions: sessionmaker[Session], task_queue: st
     policies = SlaPolicyActivities(sessions)
     notifications = NotificationActivities(sessions, client, settings, task_queue)
     delivery = DeliveryActivities(sessions, settings)
+    archive = ArchiveActivities(client, sessions, functools.partial(source.ended_export, client))
     return Worker(
         client,
         task_queue=task_queue,
-        workflows=[TicketWorkflow, NotificationDelivery],
+        workflows=[TicketWorkflow, NotificationDelivery, AuditArchiveWorkflow],
         activities=[triage.triage_ticket, routing.route_ticket, routing.dispatch_queue, projection.project_ticket,
                     policies.load_sla_policy, notifications.notify, delivery.deliver_notification,
-                    delivery.mark_notification_failed],
+                    delivery.mark_notification_failed, archive.archive_closed_tickets],
         # Activities use synchronous SQLAlchemy sessions, so they run on threads.
         activity_executor=ThreadPoolExecutor(max_workers=ACTIVITY_THREADS),
         max_cached_workflows=CACHED_WORKFLOWS,

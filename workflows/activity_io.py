@@ -116,3 +116,23 @@ class DispatchInput:
 @dataclass
 class DispatchResult:
     numbers: list[int]  # queued tickets to route again, oldest and most urgent first
+
+
+# The audit archive (workflows/archive.py runs it, activities/archive.py does it).
+ARCHIVE_ACTIVITY = "archive_closed_tickets"
+
+
+@dataclass
+class ArchiveInput:
+    batch: int = 50  # closed tickets looked at per activity call
+    max_batches: int = 40
+    after_number: int = 0  # where this call starts (ticket numbers, ascending)
+
+
+@dataclass
+class ArchiveResult:
+    archived: list[int] = field(default_factory=list)
+    still_running: list[int] = field(default_factory=list)  # closed, waiting for their survey
+    lost: list[int] = field(default_factory=list)  # history already gone (past retention)
+    next_after: int = 0  # the last ticket looked at
+    more: bool = False  # closed tickets beyond `next_after` wait to be looked at

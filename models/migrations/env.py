@@ -7,6 +7,7 @@ import models.alerts  # noqa: F401  (puts alert_groups on Base.metadata)
 import models.mail  # noqa: F401  (puts mail_messages, attachments, inbound_mail on Base.metadata)
 import models.webhooks  # noqa: F401  (puts webhooks on Base.metadata)
 import models.portal  # noqa: F401  (puts used_links on Base.metadata)
+import models.audit_archive  # noqa: F401  (puts audit_archives on Base.metadata)
 
 config = context.config
 connection = config.attributes["connection"]
