@@ -6,7 +6,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test bench clean browser
+.PHONY: run test bench clean browser histories
 
 run: $(STAMP)
 	$(BIN)/servicedesk dev
@@ -16,6 +16,13 @@ test: $(STAMP) browser
 
 bench: $(STAMP)
 	$(BIN)/python bench/intake.py
+
+# The replay corpus (tests/histories/README.md): records the scenarios whose files are missing,
+# on a dev server of its own (about two minutes). After a deliberate workflow change:
+# `make histories TAG=<change>` adds a new set next to the old one; never re-record to make a
+# failing replay pass.
+histories: $(STAMP)
+	$(BIN)/python -m tests.histories.record $(if $(TAG),--tag $(TAG))
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)

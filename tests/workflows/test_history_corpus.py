@@ -1,0 +1,141 @@
+"""The history corpus (tests/histories/): real histories, recorded from the product's own
+scenarios, replayed against the current workflow code. A change to TicketWorkflow or
+NotificationDelivery that would break the tickets already running in production breaks this
+test first; such changes go behind `workflow.patched` (docs/workflow-changes.md).
+
+Replay needs no server: these tests run in a few seconds.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import pytest
+from temporalio import workflow
+from temporalio.client import WorkflowHistory
+from temporalio.worker import Replayer
+
+from api.audit import manifest
+from servicedesk.audit import replay_export
+from workflows.delivery import NotificationDelivery
+from workflows.messages import TicketInput, TicketSnapshot
+from workflows.ticket import TicketWorkflow
+
+CORPUS = Path(__file__).parents[1] / "histories"
+FILES = sorted(CORPUS.glob("*.json"))
+TICKET_FILES = [p for p in FILES if not p.stem.startswith(("delivery_", "audit_archive"))]
+MAX_CORPUS_BYTES = 3 * 1024 * 1024
+
+# What the corpus must keep covering (tests/histories/README.md says which scenario records
+# which): deleting a file, or re-recording one that no longer reaches its path, fails here.
+EXPECTED = {
+    "survey_answered", "pending_reply_reassign_close", "sla_breach_escalation", "split_parent", "split_child",
+    "merge_duplicate", "merge_primary", "alert_auto_resolved", "email_with_reply", "continued_as_new",
+    "confirmation_rejected_reopens", "auto_closed_survey_expired", "delivery_sent", "delivery_failed_permanently", "audit_archive",
+}
+EVENT_TYPES_COVERED = {
+    "WORKFLOW_EXECUTION_UPDATE_ACCEPTED",  # agents' actions
+    "WORKFLOW_EXECUTION_SIGNALED",  # customer replies, confirmations, surveys, alerts, child status
+    "MARKER_RECORDED",  # local activities: triage, routing, SLA policy, notify, projection
+    "TIMER_FIRED", "TIMER_CANCELED",  # SLA clocks, confirmation wait, survey expiry
+    "START_CHILD_WORKFLOW_EXECUTION_INITIATED",  # split
+    "SIGNAL_EXTERNAL_WORKFLOW_EXECUTION_INITIATED",  # merge, parent told
+    "UPSERT_WORKFLOW_SEARCH_ATTRIBUTES",
+    "WORKFLOW_EXECUTION_CONTINUED_AS_NEW",
+    "WORKFLOW_EXECUTION_COMPLETED",  # survey answered or expired; deliveries
+    "ACTIVITY_TASK_COMPLETED", "ACTIVITY_TASK_FAILED",  # delivery sent; delivery refused for good
+}
+
+
+def load(path: Path) -> dict[str, Any]:
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def event_types(export: dict[str, Any]) -> Counter[str]:
+    return Counter(e["eventType"].removeprefix("EVENT_TYPE_") for h in export["histories"] for e in h["events"])
+
+
+def test_the_corpus_is_complete_small_and_covers_the_workflow():
+    # `<name>.json` or, recorded after a workflow change, `<name>.<tag>.json` (README.md).
+    scenarios = {p.stem.split(".")[0] for p in FILES}
+    assert scenarios >= EXPECTED, f"missing from tests/histories/: {EXPECTED - scenarios}"
+    assert sum(p.stat().st_size for p in FILES) < MAX_CORPUS_BYTES
+    seen: Counter[str] = Counter()
+    for path in FILES:
+        seen += event_types(load(path))
+    assert EVENT_TYPES_COVERED <= set(seen), f"no history has {EVENT_TYPES_COVERED - set(seen)}"
+    assert all(load(p)["manifest"]["run_count"] >= 2 for p in FILES if p.stem.split(".")[0] == "continued_as_new")
+    assert all(event_types(load(p))["MARKER_RECORDED"] == 1  # the row marked failed, by a local activity
+               for p in FILES if p.stem.split(".")[0] == "delivery_failed_permanently")
+
+
+@pytest.mark.parametrize("path", FILES, ids=lambda p: p.stem)
+def test_each_export_is_complete_and_untampered(path):
+    """The digest chain of the audit export (api/audit/manifest.py): the corpus is what was
+    recorded, not a hand-edited history that happens to replay."""
+    assert manifest.verify(load(path)) == []
+
+
+@pytest.mark.parametrize("path", FILES, ids=lambda p: p.stem)
+async def test_each_history_replays_against_the_current_code(path):
+    """THE check. If it fails after a change to workflows/, the change is non-deterministic for
+    workflows already running: put it behind `workflow.patched` (docs/workflow-changes.md).
+    Never re-record the corpus to make this pass."""
+    assert await replay_export(load(path)) == []
+
+
+# --- the check can fail: a non-deterministic change, and the same change behind a patch ----
+
+
+# Not sandboxed: these test-only classes live in a test module that imports pytest; the sandbox
+# has nothing to do with the determinism check, which compares commands with the history.
+@workflow.defn(name="Ticket", sandboxed=False)
+class TicketWithANewTimer(TicketWorkflow):
+    """A "small" change: wait a second before anything else. Every recorded first run began
+    with the triage activity (a marker, or a scheduled activity since `ordinary-activities`)."""
+
+    @workflow.run
+    async def run(self, inp: TicketInput) -> TicketSnapshot:
+        await workflow.sleep(1)
+        return await super().run(inp)
+
+
+@workflow.defn(name="Ticket", sandboxed=False)
+class TicketWithAPatchedTimer(TicketWorkflow):
+    """The same change as it must be made: runs that started before it don't take it."""
+
+    @workflow.run
+    async def run(self, inp: TicketInput) -> TicketSnapshot:
+        if workflow.patched("wait-a-second-first"):
+            await workflow.sleep(1)
+        return await super().run(inp)
+
+
+async def _replay_with(workflow_class: type, path: Path) -> list[BaseException | None]:
+    export = load(path)
+    replayer = Replayer(workflows=[workflow_class, NotificationDelivery])
+    workflow_id = export["manifest"]["workflow_id"]
+    results = []
+    for history in export["histories"]:
+        result = await replayer.replay_workflow(WorkflowHistory.from_json(workflow_id, history),
+                                                raise_on_replay_failure=False)
+        results.append(result.replay_failure)
+    return results
+
+
+@pytest.mark.parametrize("path", TICKET_FILES, ids=lambda p: p.stem)
+async def test_a_new_command_at_the_start_is_caught_as_non_determinism(path):
+    failures = await _replay_with(TicketWithANewTimer, path)
+    # The first run begins with intake (an activity), so the new timer cannot pass for it. A
+    # run after a continue-as-new may begin with its SLA timer, and a timer in place of a timer
+    # is not a different command: those runs are not asserted on.
+    assert failures and isinstance(failures[0], workflow.NondeterminismError), failures
+
+
+@pytest.mark.parametrize("path", TICKET_FILES, ids=lambda p: p.stem)
+async def test_the_same_change_behind_workflow_patched_replays_cleanly(path):
+    assert await _replay_with(TicketWithAPatchedTimer, path) == [None] * load(path)["manifest"]["run_count"]
+
