@@ -86,6 +86,9 @@ BOUNDED_CONVERSATION = "bounded-conversation"
 # ... and once a continue-as-new is due, refuse new updates (the client retries them, and they
 # reach the next run) and carry new signals over, so that the run can finish what it has.
 DRAIN_BEFORE_CONTINUE_AS_NEW = "drain-before-continue-as-new"
+# ... and a continued run applies the signals carried over before any update or signal that
+# reaches it, even one in its first workflow task (whose handlers the SDK starts before `run`).
+CARRIED_SIGNALS_FIRST = "carried-signals-first"
 
 
 class _ShowingLock(asyncio.Lock):
@@ -121,6 +124,7 @@ class TicketWorkflow(SlaTimers, ClosingTimers, OutsideEvents):
         self._unprojected: list[TicketEvent] = []
         self._draining = False  # a continue-as-new is due: see DRAIN_BEFORE_CONTINUE_AS_NEW
         self._deferred: list[DeferredSignal] = []
+        self._carrying = bool(inp.deferred_signals)  # the previous run's signals not yet applied
         self._bounded: bool | None = None
         self._sla_version = 0  # bumped whenever the clocks change, to re-plan the SLA timer
         if inp.carried is not None:
@@ -142,6 +146,7 @@ class TicketWorkflow(SlaTimers, ClosingTimers, OutsideEvents):
             # Signals that reached the previous run while it was closing, before anything new.
             for deferred in inp.deferred_signals:
                 await self._on_signal(deferred.name, deferred.payload)
+            self._carrying = False
         timers = [asyncio.create_task(self._sla_timers()), asyncio.create_task(self._confirmation_timer())]
         await workflow.wait_condition(
             lambda: self._state.status == "closed" or self._should_continue_as_new(inp)
@@ -337,6 +342,7 @@ class TicketWorkflow(SlaTimers, ClosingTimers, OutsideEvents):
         if self._applied(update_id):  # a retry from before a continue-as-new
             return self._view()
         action = _decode_or_fail(raw)
+        await self._after_carried_signals()
         async with self._lock:
             try:
                 await self._reduce(action)
@@ -399,8 +405,16 @@ class TicketWorkflow(SlaTimers, ClosingTimers, OutsideEvents):
         if self._draining:
             self._deferred.append(DeferredSignal(name=name, payload=raw))
             return
+        await self._after_carried_signals()
         async with self._lock:
             await self._on_signal(name, raw)
+
+    async def _after_carried_signals(self) -> None:
+        """Wait, in a continued run, until `run` has applied the signals carried over. Handlers
+        of the run's first workflow task start before `run` does and would take the lock first.
+        Waiters wake in the order they began to wait, so they keep the order received."""
+        if self._carrying and workflow.patched(CARRIED_SIGNALS_FIRST):
+            await workflow.wait_condition(lambda: not self._carrying)
 
     async def _on_signal(self, name: str, raw: Any) -> None:
         """Apply one signal; the caller holds the lock."""

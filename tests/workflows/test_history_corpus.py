@@ -35,6 +35,7 @@ EXPECTED = {
     "survey_answered", "pending_reply_reassign_close", "sla_breach_escalation", "split_parent", "split_child",
     "merge_duplicate", "merge_primary", "alert_auto_resolved", "email_with_reply", "continued_as_new",
     "confirmation_rejected_reopens", "auto_closed_survey_expired", "delivery_sent", "delivery_failed_permanently", "audit_archive",
+    "carried_signals",
 }
 EVENT_TYPES_COVERED = {
     "WORKFLOW_EXECUTION_UPDATE_ACCEPTED",  # agents' actions

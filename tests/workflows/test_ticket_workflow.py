@@ -6,10 +6,17 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import uuid
+from datetime import datetime, timezone
 
 import pytest
 from sqlalchemy import select, update
-from temporalio.client import WorkflowExecutionStatus, WorkflowHandle, WorkflowUpdateFailedError
+from temporalio.client import (
+    WithStartWorkflowOperation,
+    WorkflowExecutionStatus,
+    WorkflowHandle,
+    WorkflowUpdateFailedError,
+)
+from temporalio.common import WorkflowIDConflictPolicy
 from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 from temporalio.worker import Replayer
@@ -17,6 +24,7 @@ from temporalio.worker import Replayer
 from models.tables import SlaPolicy, SurveyResponse, TicketEventRow, TicketRow
 from servicedesk.worker import build_worker
 from tests.conftest import worker_settings
+from workflows import lifecycle
 from workflows import messages as m
 from workflows.ticket import TicketWorkflow
 
@@ -243,3 +251,45 @@ async def test_customer_rejects_then_confirms(ticket):
                                                             .order_by(TicketEventRow.seq))]
     assert [k for k, _ in events][-5:] == ["resolve", "rejected", "resolve", "confirmed", "survey_answer"]
     assert ("confirmed", "customer") in events and ("rejected", "customer") in events
+
+
+async def test_signals_carried_over_apply_before_those_reaching_the_new_run(time_skipping, sqlite_database, task_queue):
+    """A run that continues as new carries over the signals it got while draining; the next run
+    applies them before anything that reaches it, even a signal in its very first workflow
+    task (whose handler the SDK runs before `run`). Signal-with-start puts one there."""
+    number = uuid.uuid4().int % 1_000_000_000
+    carried, _ = lifecycle.new_ticket(_input(number), datetime.now(timezone.utc))
+    earlier = [m.DeferredSignal(name=m.CUSTOMER_REPLY_SIGNAL,
+                                payload=dataclasses.asdict(m.CustomerReply(actor=CUSTOMER, body=f"carried {i}")))
+               for i in range(3)]
+    newer = m.CustomerReply(actor=CUSTOMER, body="new")
+    async with build_worker(time_skipping.client, sqlite_database.sessions, task_queue, worker_settings(task_queue)):
+        handle = await time_skipping.client.start_workflow(
+            TicketWorkflow.run, _input(number, carried=carried, deferred_signals=earlier),
+            id=m.ticket_workflow_id(number), task_queue=task_queue,
+            start_signal=m.CUSTOMER_REPLY_SIGNAL, start_signal_args=[dataclasses.asdict(newer)])
+        view = await _until(handle, lambda v: len(v.conversation) == 4)
+        history = await handle.fetch_history()
+    assert [c.body for c in view.conversation] == ["carried 0", "carried 1", "carried 2", "new"]
+    await Replayer(workflows=[TicketWorkflow]).replay_workflow(history)
+
+
+async def test_an_update_in_a_continued_runs_first_task_waits_for_the_carried_signals(dev_server, sqlite_database, task_queue):
+    """The same for an agent's action (update-with-start puts it in the first workflow task; the
+    dev server, not the time-skipping one, supports it): it is applied, and answers, after the
+    carried signals."""
+    number = uuid.uuid4().int % 1_000_000_000
+    carried, _ = lifecycle.new_ticket(_input(number), datetime.now(timezone.utc))
+    earlier = [m.DeferredSignal(name=m.CUSTOMER_REPLY_SIGNAL,
+                                payload=dataclasses.asdict(m.CustomerReply(actor=CUSTOMER, body=f"carried {i}")))
+               for i in range(2)]
+    async with build_worker(dev_server.client, sqlite_database.sessions, task_queue, worker_settings(task_queue)):
+        start = WithStartWorkflowOperation(
+            TicketWorkflow.run, _input(number, carried=carried, deferred_signals=earlier),
+            id=m.ticket_workflow_id(number), task_queue=task_queue, id_conflict_policy=WorkflowIDConflictPolicy.FAIL)
+        view = await dev_server.client.execute_update_with_start_workflow(
+            m.ACT_UPDATE, dataclasses.asdict(m.Note(actor=ANN, body="new")), start_workflow_operation=start,
+            result_type=m.TicketView)
+        history = await (await start.workflow_handle()).fetch_history()
+    assert [c.body for c in view.conversation] == ["carried 0", "carried 1", "new"]
+    await Replayer(workflows=[TicketWorkflow]).replay_workflow(history)
