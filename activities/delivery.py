@@ -28,6 +28,7 @@ from models.mail import MailMessage, new_message_id, normalise_message_id, recor
 from models.settings import Settings
 from models.tables import Notification
 from models.webhooks import get_webhook
+from models.utc import as_utc
 
 DELIVER_ACTIVITY = "deliver_notification"  # workflows/delivery.py calls them by these names
 MARK_FAILED_ACTIVITY = "mark_notification_failed"
@@ -59,10 +60,6 @@ class Outgoing:
     in_reply_to: str | None = None
     references: list[str] = field(default_factory=list)
     webhook: tuple[str, str] | None = None  # url, secret
-
-
-def _aware(at: datetime | None) -> datetime | None:
-    return at.replace(tzinfo=timezone.utc) if at is not None and at.tzinfo is None else at
 
 
 def link_id(row: Outgoing, purpose: str) -> str:
@@ -135,7 +132,7 @@ class DeliveryActivities:
             out = Outgoing(id=row.id, number=row.number, seq=row.seq, kind=row.kind, channel=row.channel,
                            audience=row.audience, recipient=row.recipient, subject=row.subject, data=dict(row.data or {}),
                            requester_name=row.requester_name, links=list(row.links or []),
-                           links_expire_at=_aware(row.links_expire_at), key=outbox.delivery_key(row))
+                           links_expire_at=as_utc(row.links_expire_at), key=outbox.delivery_key(row))
             if row.channel == "webhook":
                 hook = get_webhook(s, row.recipient.removeprefix(outbox.WEBHOOK_PREFIX))
                 if hook is None or not hook.active:

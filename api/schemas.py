@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import dataclasses
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from models.utc import as_utc
 from workflows import messages as m
 
 Email = Annotated[str, StringConstraints(strip_whitespace=True, to_lower=True, max_length=320,
@@ -63,13 +64,6 @@ class CustomerReplyIn(Strict):
 
 
 # --- responses ---------------------------------------------------------------------------
-
-
-def _utc(value: datetime | None) -> datetime | None:
-    # SQLite hands back naive datetimes; everything we store is UTC.
-    if value is not None and value.tzinfo is None:
-        return value.replace(tzinfo=timezone.utc)
-    return value
 
 
 class ActorOut(BaseModel):
@@ -187,7 +181,7 @@ class TicketSummary(BaseModel):
     def from_row(cls, row: Any) -> TicketSummary:
         data = {name: getattr(row, name) for name in cls.model_fields}
         for key in ("created_at", "updated_at", "first_response_at", "resolved_at", "closed_at", "sla_next_breach_at"):
-            data[key] = _utc(data[key])
+            data[key] = as_utc(data[key])
         return cls(**data)
 
 
@@ -254,7 +248,7 @@ class TicketEventOut(BaseModel):
 
     @classmethod
     def from_row(cls, row: Any) -> TicketEventOut:
-        return cls(seq=row.seq, kind=row.kind, at=_utc(row.at), actor_kind=row.actor_kind, actor_id=row.actor_id,
+        return cls(seq=row.seq, kind=row.kind, at=as_utc(row.at), actor_kind=row.actor_kind, actor_id=row.actor_id,
                    status_from=row.status_from, status_to=row.status_to, data=row.data or {})
 
 

@@ -23,6 +23,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from models.db import dialect_insert
 from models.tables import Base, TicketRow, utcnow
+from models.utc import as_utc
 
 
 class AuditArchive(Base):
@@ -55,15 +56,8 @@ class ArchiveEntry:
     def of(row: AuditArchive) -> ArchiveEntry:
         return ArchiveEntry(number=row.number, workflow_id=row.workflow_id, run_count=row.run_count,
                             event_count=row.event_count, export_digest=row.export_digest,
-                            workflow_closed_at=_utc(row.workflow_closed_at), archived_at=_utc(row.archived_at),
+                            workflow_closed_at=as_utc(row.workflow_closed_at), archived_at=as_utc(row.archived_at),
                             size_bytes=row.size_bytes, note=row.note)
-
-
-def _utc(dt: datetime | None) -> datetime | None:
-    # SQLite gives back naive datetimes; every time stored here is UTC.
-    if dt is None:
-        return None
-    return dt.replace(tzinfo=timezone.utc) if dt.tzinfo is None else dt.astimezone(timezone.utc)
 
 
 def closed_unarchived(s: Session, after_number: int, limit: int) -> list[int]:

@@ -19,6 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 
 from models.tables import Base, utcnow
+from models.utc import as_utc
 
 FORM_KEY_PATTERN = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 MAX_LINK_ID = 255  # longer link ids are refused as malformed before they reach the table
@@ -42,15 +43,11 @@ class Spent:
     used_at: datetime
 
 
-def _utc(value: datetime) -> datetime:
-    return value if value.tzinfo is not None else value.replace(tzinfo=timezone.utc)
-
-
 def used_at(sessions: sessionmaker[Session], link_id: str) -> datetime | None:
     """When the link was spent, or None if it never was."""
     with sessions() as s:
         found = s.scalar(select(UsedLink.used_at).where(UsedLink.link_id == link_id))
-        return _utc(found) if found is not None else None
+        return as_utc(found) if found is not None else None
 
 
 def spend(sessions: sessionmaker[Session], link_id: str, number: int, purpose: str) -> Spent:

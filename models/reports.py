@@ -10,7 +10,7 @@ The period [start, end) selects tickets by `created_at`, except where a function
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import distinct, func, or_, select
@@ -18,18 +18,13 @@ from sqlalchemy.orm import Session
 
 from models.tables import (BusinessCalendar, SlaMilestoneRow, SlaPolicy, SurveyResponse, Team, TicketEventRow,
                            TicketRow)
+from models.utc import as_utc
 
 T = TicketRow.__table__
 M = SlaMilestoneRow.__table__
 E = TicketEventRow.__table__
 S = SurveyResponse.__table__
 DONE_STATUSES = ("resolved", "closed")
-
-
-def utc(dt: datetime | None) -> datetime | None:
-    if dt is None:
-        return None
-    return dt.replace(tzinfo=timezone.utc) if dt.tzinfo is None else dt.astimezone(timezone.utc)
 
 
 @dataclass(frozen=True)
@@ -56,13 +51,13 @@ def _created_in(f: Filters) -> list[Any]:
 
 
 def created_times(s: Session, f: Filters) -> list[datetime]:
-    return [utc(r) for r in s.scalars(select(T.c.created_at).where(*_created_in(f)))]  # type: ignore[misc]
+    return [as_utc(r) for r in s.scalars(select(T.c.created_at).where(*_created_in(f)))]  # type: ignore[misc]
 
 
 def resolved_times(s: Session, f: Filters) -> list[datetime]:
     """When tickets (whenever created) were resolved, inside the period."""
     q = select(T.c.resolved_at).where(T.c.resolved_at >= f.start, T.c.resolved_at < f.end, *_dims(f))
-    return [utc(r) for r in s.scalars(q)]  # type: ignore[misc]
+    return [as_utc(r) for r in s.scalars(q)]  # type: ignore[misc]
 
 
 def open_now(s: Session, f: Filters) -> list[tuple[str, str | None, str, int]]:
@@ -81,8 +76,8 @@ def open_spans(s: Session, f: Filters) -> list[tuple[datetime, datetime | None]]
                 or_(T.c.status.not_in(DONE_STATUSES), T.c.resolved_at >= f.start, T.c.closed_at >= f.start)))
     out = []
     for created, status, resolved, closed in s.execute(q):
-        ended = None if status not in DONE_STATUSES else utc(resolved) or utc(closed)
-        out.append((utc(created), ended))
+        ended = None if status not in DONE_STATUSES else as_utc(resolved) or as_utc(closed)
+        out.append((as_utc(created), ended))
     return out  # type: ignore[return-value]
 
 
@@ -100,7 +95,7 @@ class TicketTimes:
 def ticket_times(s: Session, f: Filters) -> list[TicketTimes]:
     q = (select(T.c.number, T.c.team, T.c.assignee, T.c.sla_policy, T.c.created_at, T.c.first_response_at,
                 T.c.resolved_at).where(*_created_in(f)).order_by(T.c.number))
-    return [TicketTimes(n, team, who, pol, utc(c), utc(fr), utc(r))  # type: ignore[arg-type]
+    return [TicketTimes(n, team, who, pol, as_utc(c), as_utc(fr), as_utc(r))  # type: ignore[arg-type]
             for n, team, who, pol, c, fr, r in s.execute(q)]
 
 
@@ -117,7 +112,7 @@ def status_events(s: Session, f: Filters) -> dict[int, list[tuple[datetime, str 
          .order_by(E.c.number, E.c.seq))
     out: dict[int, list[tuple[datetime, str | None]]] = {}
     for number, at, status_to in s.execute(q):
-        out.setdefault(number, []).append((utc(at), status_to))  # type: ignore[arg-type]
+        out.setdefault(number, []).append((as_utc(at), status_to))  # type: ignore[arg-type]
     return out
 
 

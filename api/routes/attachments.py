@@ -16,9 +16,9 @@ from api.deps import AgentDep, ReaderDep, SessionsDep
 from api.downloads import file_download
 from api.errors import ApiError
 from api.mail.attachments import Accepted, check_attachment
-from api.routes.inbound_mail import utc
 from models import queries
 from models.mail import Attachment, get_attachment, list_attachments, store_attachment
+from models.utc import as_utc
 
 router = APIRouter(prefix="/tickets/{number}/attachments", tags=["attachments"])
 TicketNumber = Annotated[int, Path(ge=1, le=2**31 - 1, description="The ticket number")]
@@ -38,7 +38,7 @@ class AttachmentOut(BaseModel):
     @classmethod
     def from_row(cls, row: Attachment) -> AttachmentOut:
         data = {name: getattr(row, name) for name in cls.model_fields}
-        return cls(**data | {"created_at": utc(row.created_at)})
+        return cls(**data | {"created_at": as_utc(row.created_at)})
 
 
 class AttachmentStored(BaseModel):

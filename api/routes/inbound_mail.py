@@ -3,7 +3,7 @@ listener takes the same path); GET /inbound/email: what became of each mail, for
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Path, Query, Request
@@ -16,16 +16,12 @@ from api.deps import AgentDep, Principal, SessionsDep, require_role
 from api.errors import ApiError
 from api.mail.inbound import MailIntake, MailOutcome
 from models.mail import InboundMail
+from models.utc import as_utc
 
 router = APIRouter(prefix="/inbound/email", tags=["e-mail"])
 OperatorDep = Annotated[Principal, Depends(require_role("supervisor", "admin"))]
 RAW_TYPES = ("message/rfc822", "text/plain", "application/octet-stream")
 STATUS_BY_OUTCOME = {"opened": 201, "replied": 200, "duplicate": 200, "ignored": 202}
-
-
-def utc(at: datetime) -> datetime:
-    """SQLite hands timestamps back without their zone; they were written in UTC."""
-    return at if at.tzinfo is not None else at.replace(tzinfo=timezone.utc)
 
 
 def mail_intake(request: Request) -> MailIntake:
@@ -76,7 +72,7 @@ class InboundMailOut(BaseModel):
     def from_row(cls, row: InboundMail) -> InboundMailOut:
         return cls(id=row.id, message_id=row.message_id, sender=row.sender, subject=row.subject, outcome=row.outcome,
                    reason=row.reason, number=row.number, via=row.via, raw_size=row.raw_size,
-                   raw_kept=row.raw is not None, received_at=utc(row.received_at))
+                   raw_kept=row.raw is not None, received_at=as_utc(row.received_at))
 
 
 @router.post("", response_model=MailReceived, status_code=201, responses={
