@@ -41,10 +41,12 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from api.gateway import TicketGateway  # noqa: E402
+from bench.stats import pct  # noqa: E402
 from models.db import make_engine, make_sessions  # noqa: E402
 from models.migrate import upgrade  # noqa: E402
 from models.seed import TRIAGE_RULES, seed_demo  # noqa: E402
 from models.tables import BusinessCalendar, SlaMilestoneRow, SlaPolicy, TicketIntake, TicketRow  # noqa: E402
+from models.utc import as_utc  # noqa: E402
 from tests.e2e.procs import free_port, start_dev_server  # noqa: E402
 from workflows.messages import TicketInput  # noqa: E402
 
@@ -57,16 +59,6 @@ DESCRIPTION = "SLA benchmark ticket; paper stuck in tray two"
 
 def log(msg: str) -> None:
     print(f"[{datetime.now(timezone.utc):%H:%M:%S}] {msg}", flush=True)
-
-
-def pct(values: list[float], p: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
-
-
-def utc(dt: datetime) -> datetime:
-    """SQLite gives back naive datetimes: they are UTC."""
-    return dt.replace(tzinfo=timezone.utc) if dt.tzinfo is None else dt.astimezone(timezone.utc)
 
 
 def ceil_minute(dt: datetime) -> datetime:
@@ -271,12 +263,12 @@ async def run(args, data: Path, children: list[tuple[str, subprocess.Popen]]) ->
     print(f"  intake done (SLA policy in read model) for {done}/{n} in {intake_wall:.1f} s "
           f"({done / intake_wall:.1f}/s), {margin:.0f} s before T0 {t0:%H:%M:%S} UTC")
     if breaches:
-        b_due = [utc(r.due_at) for r in breaches.values()]
+        b_due = [as_utc(r.due_at) for r in breaches.values()]
         print(f"  breach due times: {min(b_due):%H:%M:%S.%f} .. {max(b_due):%H:%M:%S.%f} UTC "
               f"(spread {(max(b_due) - min(b_due)).total_seconds():.1f} s; T0+{(min(b_due) - t0).total_seconds():.0f} s "
               f"to T0+{(max(b_due) - t0).total_seconds():.0f} s)")
     if escalations:
-        e_due = [utc(r.due_at) for r in escalations.values()]
+        e_due = [as_utc(r.due_at) for r in escalations.values()]
         print(f"  escalation due times: {min(e_due):%H:%M:%S.%f} .. {max(e_due):%H:%M:%S.%f} UTC "
               f"(spread {(max(e_due) - min(e_due)).total_seconds():.1f} s)")
     print(f"  fired: escalations {len(escalations)}/{n}, breaches {len(breaches)}/{n}"
@@ -286,11 +278,11 @@ async def run(args, data: Path, children: list[tuple[str, subprocess.Popen]]) ->
     print(f"  breach lateness (lateness_ms)           {fmt_ms([r.lateness_ms for r in breaches.values()])}")
     # The escalation chain is anchored on the breach's firing time, so lateness_ms of level 1
     # only measures breach -> escalation; measured from the policy's target, it is this:
-    to_target = [(utc(e.fired_at) - utc(breaches[k].due_at)).total_seconds() * 1000
+    to_target = [(as_utc(e.fired_at) - as_utc(breaches[k].due_at)).total_seconds() * 1000
                  for k, e in escalations.items() if k in breaches]
     print(f"  escalation fired - policy target due    {fmt_ms(to_target)}")
     if escalations:
-        fired = sorted(utc(r.fired_at) for r in escalations.values())
+        fired = sorted(as_utc(r.fired_at) for r in escalations.values())
         span = (fired[-1] - fired[0]).total_seconds()
         print(f"  escalations fired {fired[0]:%H:%M:%S} .. {fired[-1]:%H:%M:%S} UTC "
               f"({span:.1f} s, {len(fired) / span if span else float('nan'):.1f}/s)")
