@@ -1,7 +1,7 @@
 """Archive closed tickets' workflow histories into the read model's database (`audit_archives`,
 models/audit_archive.py), before Temporal's retention deletes them (docs/audit.md).
 
-One pass takes the closed tickets not archived yet, longest closed first; for each whose
+One pass takes the closed tickets not archived yet, by ticket number; for each whose
 workflow has ended it fetches every run's history and keeps the same export that
 GET /tickets/{n}/export gives (raw histories + digest manifest). A closed ticket whose workflow
 still runs (it waits for its survey) is left for a later pass: its history is not final yet.
@@ -32,7 +32,7 @@ from workflows.messages import ticket_workflow_id
 # Builds a ticket's export from Temporal (api/audit/source.ended_export, which the API's audit
 # routes share); None when Temporal no longer has the history. Handed in by whoever builds the
 # activity (the worker, the CLI), so activities need not import the API's code.
-FetchExport = Callable[[int], Awaitable[dict[str, Any] | None]]
+FetchExport = Callable[[Client, int], Awaitable[dict[str, Any] | None]]
 
 log = logging.getLogger(__name__)
 LOST_NOTE = "the workflow history was already deleted by Temporal (past its retention) when archiving reached it"
@@ -58,10 +58,7 @@ async def archive_all(client: Client, sessions: sessionmaker[Session], fetch_exp
     total = ArchiveResult()
     while True:
         done = await archive_pass(client, sessions, fetch_export, batch, total.next_after)
-        total.archived += done.archived
-        total.still_running += done.still_running
-        total.lost += done.lost
-        total.next_after = done.next_after
+        total.absorb(done)
         if not done.more:
             return total
 
@@ -85,7 +82,7 @@ async def _archive_one(client: Client, sessions: sessionmaker[Session], fetch_ex
     if described.status == WorkflowExecutionStatus.RUNNING:
         done.still_running.append(number)
         return
-    export = await fetch_export(number)
+    export = await fetch_export(client, number)
     if export is None:
         await asyncio.to_thread(_record_lost, sessions, number, workflow_id)
         done.lost.append(number)

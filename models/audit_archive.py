@@ -36,7 +36,8 @@ class AuditArchive(Base):
     workflow_closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     archived_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
     size_bytes: Mapped[int] = mapped_column(Integer, default=0)  # the uncompressed export
-    export_gz: Mapped[bytes | None] = mapped_column(LargeBinary)
+    # Deferred: listings and `entry` never load the export; `load` selects it alone.
+    export_gz: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
     note: Mapped[str | None] = mapped_column(Text)
 
 

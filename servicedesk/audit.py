@@ -59,12 +59,10 @@ async def _with_temporal(args: argparse.Namespace, settings: Any) -> int:
     sessions = make_sessions(engine)
     try:
         if args.audit_command == "archive":
-            import functools
-
             from activities.archive import archive_all
             from api.audit.source import ended_export
 
-            done = await archive_all(client, sessions, functools.partial(ended_export, client))
+            done = await archive_all(client, sessions, ended_export)
             print(f"archived {len(done.archived)} ticket(s); {len(done.still_running)} closed but still running "
                   f"(waiting for their survey); {len(done.lost)} already gone from Temporal")
         elif args.audit_command == "timeline":

@@ -18,7 +18,6 @@ from temporalio.client import (
     ScheduleUpdate,
     ScheduleUpdateInput,
 )
-
 from temporalio.service import RPCError, RPCStatusCode
 
 from models.settings import Settings

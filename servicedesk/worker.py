@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 from concurrent.futures import ThreadPoolExecutor
 
 from sqlalchemy.orm import Session, sessionmaker
@@ -39,7 +38,7 @@ def build_worker(client: Client, sessions: sessionmaker[Session], task_queue: st
     policies = SlaPolicyActivities(sessions)
     notifications = NotificationActivities(sessions, client, settings, task_queue)
     delivery = DeliveryActivities(sessions, settings)
-    archive = ArchiveActivities(client, sessions, functools.partial(source.ended_export, client))
+    archive = ArchiveActivities(client, sessions, source.ended_export)
     return Worker(
         client,
         task_queue=task_queue,

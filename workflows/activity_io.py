@@ -136,3 +136,10 @@ class ArchiveResult:
     lost: list[int] = field(default_factory=list)  # history already gone (past retention)
     next_after: int = 0  # the last ticket looked at
     more: bool = False  # closed tickets beyond `next_after` wait to be looked at
+
+    def absorb(self, done: ArchiveResult) -> None:
+        """Add a later call's result to this running total (the cursor moves to `done`'s)."""
+        self.archived += done.archived
+        self.still_running += done.still_running
+        self.lost += done.lost
+        self.next_after, self.more = done.next_after, done.more

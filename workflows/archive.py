@@ -33,10 +33,7 @@ class AuditArchiveWorkflow:
                 retry_policy=RetryPolicy(initial_interval=timedelta(seconds=5), maximum_interval=timedelta(minutes=2),
                                          maximum_attempts=10),
                 summary=f"archive up to {inp.batch} closed tickets")
-            total.archived += done.archived
-            total.lost += done.lost
-            total.still_running += done.still_running
-            total.next_after, total.more = done.next_after, done.more
+            total.absorb(done)
             if not done.more:
                 break
         return total
