@@ -46,6 +46,14 @@ TemporalDep = Annotated[Client, Depends(get_temporal)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 
 
+def principal_for_token(sessions: sessionmaker[Session], token: str) -> Principal | None:
+    """The agent an API token belongs to, or None (unknown or revoked). Blocks: call it on a thread."""
+    with sessions() as s:
+        agent = agent_for_token(s, token)
+        return None if agent is None else Principal(agent_id=agent.id, email=agent.email, name=agent.name,
+                                                    role=agent.role)
+
+
 def current_principal(
     sessions: SessionsDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
@@ -54,11 +62,10 @@ def current_principal(
     challenge = {"WWW-Authenticate": "Bearer"}
     if credentials is None:
         raise ApiError("Unauthorized", "missing bearer token: send 'Authorization: Bearer <token>'", headers=challenge)
-    with sessions() as s:
-        agent = agent_for_token(s, credentials.credentials)
-        if agent is None:
-            raise ApiError("Unauthorized", "invalid or revoked API token", headers=challenge)
-        return Principal(agent_id=agent.id, email=agent.email, name=agent.name, role=agent.role)
+    me = principal_for_token(sessions, credentials.credentials)
+    if me is None:
+        raise ApiError("Unauthorized", "invalid or revoked API token", headers=challenge)
+    return me
 
 
 def require_role(*roles: str):

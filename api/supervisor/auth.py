@@ -18,11 +18,10 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from api.deps import Principal, SessionsDep, SettingsDep
+from api.deps import Principal, SessionsDep, SettingsDep, principal_for_token
 from api.routes.reports import MANAGER_ROLES
 from api.supervisor.pages import refusal, render
 from models.settings import Settings
-from models.tokens import agent_for_token
 
 router = APIRouter(prefix="/supervisor", include_in_schema=False)
 COOKIE = "servicedesk_supervisor"
@@ -66,13 +65,11 @@ def signed_in(request: Request, sessions: SessionsDep) -> Principal | Response:
     token = request.cookies.get(COOKIE)
     if not token:
         return RedirectResponse(LOGIN, status_code=303)
-    with sessions() as s:
-        agent = agent_for_token(s, token)
-        if agent is None:
-            response = RedirectResponse(f"{LOGIN}?expired=1", status_code=303)
-            response.delete_cookie(COOKIE, path=COOKIE_PATH)
-            return response
-        me = Principal(agent_id=agent.id, email=agent.email, name=agent.name, role=agent.role)
+    me = principal_for_token(sessions, token)
+    if me is None:
+        response = RedirectResponse(f"{LOGIN}?expired=1", status_code=303)
+        response.delete_cookie(COOKIE, path=COOKIE_PATH)
+        return response
     return me if me.role in MANAGER_ROLES else forbidden(me.role)
 
 
@@ -99,17 +96,12 @@ async def login(request: Request, sessions: SessionsDep, settings: SettingsDep) 
     token = str((await request.form()).get("token") or "").strip()
     if not token:
         return _form("Paste your API token to sign in.", 401)
-    def role_of_token() -> str | None:  # on a thread: the database lookup never blocks the loop
-        with sessions() as s:
-            agent = agent_for_token(s, token)
-            return None if agent is None else agent.role
-
-    role = await run_in_threadpool(role_of_token)
-    if role is None:
+    me = await run_in_threadpool(principal_for_token, sessions, token)  # the lookup never blocks the loop
+    if me is None:
         return _form("That token is not valid: it may be mistyped, incomplete or revoked. "
                      "Ask an admin for a new one (servicedesk token create).", 401)
-    if role not in MANAGER_ROLES:
-        return forbidden(role)
+    if me.role not in MANAGER_ROLES:
+        return forbidden(me.role)
     response = RedirectResponse(HOME, status_code=303)
     response.set_cookie(COOKIE, token, max_age=MAX_AGE, path=COOKIE_PATH, httponly=True, samesite="strict",
                         secure=settings.public_url.lower().startswith("https:"))
