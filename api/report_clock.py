@@ -56,7 +56,9 @@ def pauses_from_events(events: Iterable[tuple[datetime, str | None]], paused_in:
 def merged(pauses: Iterable[Pause]) -> list[Pause]:
     """The union of pauses as sorted, disjoint intervals (an open one last), so nested,
     overlapping or repeated pauses are subtracted once. Empty or reversed intervals are
-    dropped."""
+    dropped. Needed: `business_seconds_between` takes the SLA clocks' own pauses, which are
+    disjoint by construction; it cannot sort an open pause against a closed one that starts at
+    the same instant, and would count a reversed interval twice."""
     pauses = list(pauses)
     open_from = min((a for a, b in pauses if b is None), default=None)
     out: list[list[datetime | None]] = []
