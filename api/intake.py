@@ -28,6 +28,7 @@ from api.errors import ApiError
 from api.gateway import TicketGateway
 from api.schemas import TicketCreate
 from models.tables import TicketIntake
+from models.utc import as_utc
 from workflows.codec import decode_dataclass
 from workflows.messages import Actor, AlertInstance, AlertSource, AttachmentRef, RefusedAttachment, TicketInput
 
@@ -44,6 +45,7 @@ class Reservation:
     started: bool
     replayed: bool
     request: dict
+    received_at: datetime | None = None  # when the ledger took the request: its SLA clocks start then
 
 
 class Intake:
@@ -54,7 +56,7 @@ class Intake:
     async def create(self, body: TicketCreate, me: Principal, key: str | None) -> Reservation:
         res = await self.reserve(body, me, key)
         if not res.started:
-            await self._start(res.number, res.request)
+            await self._start(res.number, res.request, res.received_at)
         return res
 
     async def reserve(self, body: TicketCreate, me: Principal, key: str | None) -> Reservation:
@@ -72,7 +74,7 @@ class Intake:
         digest = hashlib.sha256(json.dumps(ticket, sort_keys=True, default=str).encode()).hexdigest()
         res = await run_in_threadpool(self._reserve, None, key, request, digest, source, within)
         if not res.started:
-            await self._start(res.number, res.request)
+            await self._start(res.number, res.request, res.received_at)
         return res
 
     async def reserve_children(self, parent: int, key: str | None, tickets: list[dict[str, Any]],
@@ -109,7 +111,8 @@ class Intake:
                 s.flush()
                 if within is not None:
                     row.request = request = request | {"extra": within(s, row.number)}
-                return Reservation(number=row.number, started=False, replayed=False, request=request)
+                return Reservation(number=row.number, started=False, replayed=False, request=request,
+                                   received_at=as_utc(row.created_at))
         except IntegrityError:
             # Two requests with the same key at once: the other one won; answer with its ticket.
             found = self._find(agent_id, key, digest, source) if key is not None else None
@@ -128,9 +131,10 @@ class Intake:
                 raise ApiError("IdempotencyKeyReused",
                                f"Idempotency-Key {key!r} was already used for ticket {row.number} with a different body",
                                [{"field": "header Idempotency-Key", "message": "reused with a different request body"}])
-            return Reservation(number=row.number, started=row.started_at is not None, replayed=True, request=row.request)
+            return Reservation(number=row.number, started=row.started_at is not None, replayed=True, request=row.request,
+                               received_at=as_utc(row.created_at))
 
-    async def _start(self, number: int, request: dict) -> None:
+    async def _start(self, number: int, request: dict, received_at: datetime | None) -> None:
         t = request["ticket"]
         await self._gateway.start(TicketInput(
             number=number,
@@ -143,6 +147,7 @@ class Intake:
             category=t.get("category"),
             tags=list(t.get("tags", [])),
             created_by=Actor(**request["created_by"]),
+            received_at=received_at,
             **_extra_fields(request.get("extra") or {}),
         ))
         await run_in_threadpool(self._mark_started, number)
@@ -158,17 +163,17 @@ class Intake:
         """Start every ledgered request whose workflow never started (the process died)."""
         cutoff = datetime.now(timezone.utc) - older_than
         rows = await run_in_threadpool(self._unstarted, cutoff)
-        for number, request in rows:
+        for number, request, received_at in rows:
             log.warning("starting ticket %s, which was accepted but never started", number)
-            await self._start(number, request)
-        return [n for n, _ in rows]
+            await self._start(number, request, received_at)
+        return [n for n, _, _ in rows]
 
-    def _unstarted(self, cutoff: datetime) -> list[tuple[int, dict]]:
+    def _unstarted(self, cutoff: datetime) -> list[tuple[int, dict, datetime]]:
         with self._sessions() as s:
-            rows = s.execute(select(TicketIntake.number, TicketIntake.request)
+            rows = s.execute(select(TicketIntake.number, TicketIntake.request, TicketIntake.created_at)
                              .where(TicketIntake.started_at.is_(None), TicketIntake.created_at < cutoff)
                              .order_by(TicketIntake.number).limit(500)).all()
-            return [(n, r) for n, r in rows]
+            return [(n, r, as_utc(at)) for n, r, at in rows]
 
     async def sweep_forever(self, every: float = 30.0) -> None:
         while True:

@@ -76,7 +76,9 @@ def open_windows(cal: Calendar, start: float) -> Iterator[Interval]:
 
 def _minus_pauses(windows: Iterator[Interval], pauses: list[tuple[float, float | None]]) -> Iterator[Interval]:
     """Remove paused intervals from the windows. An open pause (end None) removes everything after it."""
-    ordered = sorted(pauses)
+    # An open pause sorts as ending last (a pause that ended and one that began at the same
+    # instant are both there after a ticket left pending and went back at once).
+    ordered = sorted(pauses, key=lambda p: (p[0], float("inf") if p[1] is None else p[1]))
     for a, b in windows:
         pieces = [(a, b)]
         for p0, p1 in ordered:

@@ -15,6 +15,7 @@ from datetime import datetime
 from typing import Any
 
 from workflows import alerts, closing, relations, sla
+from workflows.sla_types import EscalationLevel, SlaPolicyData
 from workflows.validation import ActionRejected, capped_tags, check_fields, normalise_tags
 
 from workflows.messages import (
@@ -350,27 +351,48 @@ def mentions(body: str) -> list[str]:
 
 
 def _adopt_policy(new: TicketState, action: SlaPolicyLoaded, now: datetime) -> dict[str, Any]:
+    before = new.sla
     if action.policy is None:
-        new.sla.policy = None
+        new.sla = dataclasses.replace(new.sla, policy=None)
         new.sla_policy = None
-        return {"policy": None, "tier": action.tier, "reason": action.reason}
-    new.sla = sla.adopt_policy(new.sla, action.policy, now)
+        return {"policy": None, "tier": action.tier, "reason": action.reason} | _dues(before, new.sla, now)
+    new.sla = sla.adopt_policy(new.sla, action.policy, now, never_later=action.never_later)
     new.sla_policy = action.policy.name
     p = action.policy
     return {"policy": p.name, "version": p.version, "tier": action.tier, "reason": action.reason,
             "calendar": p.calendar.name, "targets": {"first_response": p.first_response_seconds,
                                                      "next_response": p.next_response_seconds,
-                                                     "resolution": p.resolution_seconds}}
+                                                     "resolution": p.resolution_seconds}} | _dues(before, new.sla, now)
+
+
+def _dues(before: sla.SlaState, after: sla.SlaState, now: datetime) -> dict[str, Any]:
+    """What a policy switch did to the running clocks' due times (rules 2): each moved due
+    time, the ones moved later named apart, and the clocks that kept their own terms."""
+    if after.rules < sla.RULES_PINNED_TERMS:
+        return {}
+    out: dict[str, Any] = {}
+    if changes := sla.due_changes(before, after, now):
+        out["dues"] = changes
+        if later := [c["clock"] for c in changes if c["later"]]:
+            out["due_later"] = later
+    # The clocks that still run under terms of their own: breached under them, or kept because
+    # the new ones were looser and an escalation caused the switch.
+    if kept := {c.name: {"policy": c.policy.name, "why": "breached" if c.breached_at else "stricter"}
+                for c in sla.running(after) if c.policy is not None}:
+        out["kept_terms"] = kept
+    return out
 
 
 def _milestone_reached(new: TicketState, action: SlaMilestoneReached) -> dict[str, Any]:
     m = action.milestone
-    new.sla = sla.mark_done(new.sla, m, action.fired_at)
+    new.sla = sla.mark_done(new.sla, m, action.fired_at, team=new.team)
     data: dict[str, Any] = {
         "milestone": m.id, "clock": m.clock, "cycle": m.cycle, "kind": m.kind, "n": m.n,
         "due_at": m.due_at.isoformat(), "fired_at": action.fired_at.isoformat(),
         "lateness_ms": round((action.fired_at - m.due_at).total_seconds() * 1000),
     }
+    if (policy := milestone_terms(new, m)) is not None and new.sla.rules >= sla.RULES_PINNED_TERMS:
+        data["policy"] = policy.name
     level = escalation_level(new, m)
     if level is not None:
         if level.raise_priority and new.priority != PRIORITIES[-1]:
@@ -384,8 +406,28 @@ def _milestone_reached(new: TicketState, action: SlaMilestoneReached) -> dict[st
     return data
 
 
-def escalation_level(state: TicketState, m: Any):
-    """The policy's escalation level for an escalation milestone (None for other kinds)."""
-    if m.kind != "escalation" or state.sla.policy is None:
+def milestone_terms(state: TicketState, m: Any) -> SlaPolicyData | None:
+    """The policy a milestone of `state` comes from: its clock's terms."""
+    clock = sla.current(state.sla, m.clock)
+    if clock is None or clock.cycle != m.cycle:
+        return state.sla.policy
+    return sla.terms(state.sla, clock)
+
+
+def escalation_level(state: TicketState, m: Any) -> EscalationLevel | None:
+    """The escalation level an escalation milestone stands for, under its clock's terms
+    (None for other kinds)."""
+    policy = milestone_terms(state, m)
+    if m.kind != "escalation" or policy is None:
         return None
-    return next((lv for lv in state.sla.policy.escalations if lv.level == m.n), None)
+    return next((lv for lv in policy.escalations if lv.level == m.n), None)
+
+
+def milestone_team(state: TicketState, m: Any) -> str | None:
+    """The team whose roles (team_lead, manager, team) a milestone's notice reaches: for an
+    escalation, the team that held the ticket when its clock breached (rules 2); otherwise
+    the ticket's team now."""
+    clock = sla.current(state.sla, m.clock)
+    if m.kind == "escalation" and clock is not None and clock.cycle == m.cycle and clock.breach_team is not None:
+        return clock.breach_team
+    return state.team

@@ -151,6 +151,8 @@ class TicketInput:
     alert: AlertSource | None = None  # for tickets opened by a monitoring alert group
     alerts: list[AlertInstance] = field(default_factory=list)  # the group's alerts when it opened
     parent: int | None = None  # set for a sub-ticket split from another ticket
+    # When the request arrived (the intake ledger's time): the SLA clocks start then.
+    received_at: datetime | None = None
     # Set only when the workflow continues as new: the state it carries over, and the ids
     # of the updates already applied (Temporal dedups update ids only within one run).
     carried: TicketState | None = None
@@ -358,6 +360,9 @@ class SlaPolicyLoaded:
     policy: SlaPolicyData | None  # None: no policy matches; the clocks run without targets
     tier: str | None = None  # the requester's customer tier, as the policy lookup saw it
     reason: str = ""
+    # An escalation raised the priority: a clock the new policy would give a later due time
+    # keeps its terms (an escalation never loosens a clock).
+    never_later: bool = False
     kind: Literal["sla_policy"] = "sla_policy"
 
 

@@ -79,6 +79,21 @@ class Clock:
     # [start, end] pairs; end None while the pause lasts.
     pauses: list[list[datetime | None]] = field(default_factory=list)
     breached_at: datetime | None = None
+    # The terms this clock runs under when they are not the ticket's current policy (rules 2):
+    # the policy it breached under (its escalation chain runs to the end under it), or the
+    # stricter policy it kept when an escalation's priority raise would have loosened it.
+    policy: SlaPolicyData | None = None
+    # The team that held the ticket when this clock breached: its escalation levels' team
+    # roles (team_lead, manager, team) are resolved against it.
+    breach_team: str | None = None
+
+
+# The SLA rules a ticket runs under. 1: the clocks follow the ticket's current policy, breached
+# or not (histories from before the patch `pinned-sla-terms`). 2: a breached clock keeps the
+# policy it breached under; a switch never loosens a clock because an escalation raised the
+# priority, and any switch that moves a due time later records it.
+RULES_FOLLOW_POLICY = 1
+RULES_PINNED_TERMS = 2
 
 
 @dataclass
@@ -87,6 +102,7 @@ class SlaState:
     clocks: list[Clock] = field(default_factory=list)
     # Milestone ids that fired (or were skipped because a new policy put them in the past).
     done: list[str] = field(default_factory=list)
+    rules: int = RULES_FOLLOW_POLICY
 
 
 @dataclass

@@ -1,449 +1,97 @@
-"""TicketWorkflow: one per ticket. It only wires; `lifecycle` decides.
-
-Every change goes through `_reduce`, under one lock, whether it came from intake, an
-update, or a signal: so actions apply one at a time, in the order they are accepted, and
-each one's events are projected before the next starts.
+"""TicketWorkflow: one per ticket, `ticket-<number>`. It declares every message the ticket
+takes (the `act` update, the signals, the `view` query) and hands each to the main loop that
+runs this execution, TicketV1 (workflows/ticket_v1.py).
 """
 
 from __future__ import annotations
 
-import asyncio
-import dataclasses
-import hashlib
 from typing import Any
 
 from temporalio import workflow
-from temporalio.common import SearchAttributeKey
-from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
-    from workflows import alerts, lifecycle, links, notices, sla
-    from workflows.codec import (
-        ActionDecodeError,
-        decode_action,
-        decode_customer_reply,
-    )
-    from workflows.lifecycle import ActionRejected
+    # The payload converter resolves the type hints of nested dataclasses (an activity result
+    # holding other results) through the sandbox's sys.modules, which holds only the modules
+    # this file imports itself: so the modules that define payload types are imported here.
+    from workflows import activity_io, sla_types  # noqa: F401
     from workflows.messages import (
         ACT_SIGNAL,
         ACT_UPDATE,
+        ALERT_SIGNAL,
+        CHILD_SIGNAL,
+        CONFIRMATION_SIGNAL,
         CUSTOMER_REPLY_SIGNAL,
-        DISPATCH_ACTIVITY,
-        NOTIFY_ACTIVITY,
-        PROJECT_ACTIVITY,
-        ROUTE_ACTIVITY,
-        SLA_POLICY_ACTIVITY,
-        SYSTEM,
-        TRIAGE_ACTIVITY,
+        MERGED_SIGNAL,
+        ROUTE_SIGNAL,
+        SURVEY_SIGNAL,
         VIEW_QUERY,
-        Action,
-        DeferredSignal,
-        Merge,
-        Routed,
-        SetCategory,
-        Split,
-        SlaPolicyLoaded,
-        TicketEvent,
         TicketInput,
         TicketSnapshot,
-        TicketState,
         TicketView,
-        Triaged,
     )
-    from workflows.activity_io import (
-        DispatchInput,
-        DispatchResult,
-        NotifyInput,
-        NotifyResult,
-        ProjectionInput,
-        RouteInput,
-        RouteResult,
-        SlaPolicyInput,
-        SlaPolicyResult,
-        TriageInput,
-        TriageResult,
-    )
-    from workflows.local import INTAKE_RETRY, PROJECTION_RETRY, local_activity
-    from workflows.ticket_closing import ClosingTimers
-    from workflows.ticket_signals import OutsideEvents
-    from workflows.ticket_sla import SlaTimers
-
-STATUS = SearchAttributeKey.for_keyword("TicketStatus")
-PRIORITY = SearchAttributeKey.for_keyword("TicketPriority")
-CATEGORY = SearchAttributeKey.for_keyword("TicketCategory")
-TEAM = SearchAttributeKey.for_keyword("TicketTeam")
-SLA = SearchAttributeKey.for_keyword("TicketSla")
-
-# The update ids applied in earlier runs, carried across continue-as-new (Temporal dedups an
-# update id only within its run): the newest ones, as 8-byte digests, so the carried list has
-# a fixed size (about 200 kB) whatever the ids look like. A retry is recognised as long as
-# fewer than this many other updates reached the ticket since its first try: at the ~15
-# actions/s one busy ticket takes, that is ten minutes, far beyond any client's retry window.
-UPDATE_IDS_KEPT = 10_000
-# Patches (workflow.patched), so that histories recorded before them replay as they ran:
-# keep only the newest conversation entries in the state (lifecycle.keep_recent) ...
-BOUNDED_CONVERSATION = "bounded-conversation"
-# ... and once a continue-as-new is due, refuse new updates (the client retries them, and they
-# reach the next run) and carry new signals over, so that the run can finish what it has.
-DRAIN_BEFORE_CONTINUE_AS_NEW = "drain-before-continue-as-new"
-# ... and a continued run applies the signals carried over before any update or signal that
-# reaches it, even one in its first workflow task (whose handlers the SDK starts before `run`).
-CARRIED_SIGNALS_FIRST = "carried-signals-first"
-
-
-class _ShowingLock(asyncio.Lock):
-    """The ticket's lock, which calls `on_release` whenever an action's work is done."""
-
-    def __init__(self, on_release: Any) -> None:
-        super().__init__()
-        self._on_release = on_release
-
-    def release(self) -> None:
-        self._on_release()
-        super().release()
-
-
-def update_key(update_id: str) -> str:
-    """How an applied update id is remembered across runs."""
-    return "b2:" + hashlib.blake2b(update_id.encode(), digest_size=8).hexdigest()
+    from workflows.ticket_v1 import TicketV1
 
 
 @workflow.defn(name="Ticket")
-class TicketWorkflow(SlaTimers, ClosingTimers, OutsideEvents):
+class TicketWorkflow:
     @workflow.init
     def __init__(self, inp: TicketInput) -> None:
-        # The view query shows the ticket as of the last finished action (the lock released):
-        # never a state whose events the read model does not have yet, or whose notifications
-        # are still being recorded. Activities resolve in later workflow tasks, and a query is
-        # answered between any two.
-        self._lock = _ShowingLock(self._show)
-        # Newest last; the set is for lookups. Entries are update_key()s, or raw ids carried by
-        # runs from before UPDATE_IDS_KEPT was raised (a lookup tries both).
-        self._applied_update_ids: list[str] = list(inp.applied_update_ids)
-        self._applied_lookup: set[str] = set(self._applied_update_ids)
-        self._unprojected: list[TicketEvent] = []
-        self._draining = False  # a continue-as-new is due: see DRAIN_BEFORE_CONTINUE_AS_NEW
-        self._deferred: list[DeferredSignal] = []
-        self._carrying = bool(inp.deferred_signals)  # the previous run's signals not yet applied
-        self._bounded: bool | None = None
-        self._sla_version = 0  # bumped whenever the clocks change, to re-plan the SLA timer
-        if inp.carried is not None:
-            self._state = inp.carried
-        else:
-            self._state, self._unprojected = lifecycle.new_ticket(inp, workflow.now())
-        self._shown = self._state
-
-    def _show(self) -> None:
-        self._shown = self._state
-
-    # --- main loop ---------------------------------------------------------------
+        self._run = TicketV1(inp)
 
     @workflow.run
     async def run(self, inp: TicketInput) -> TicketSnapshot:
-        async with self._lock:
-            if inp.carried is None:
-                await self._intake()
-            # Signals that reached the previous run while it was closing, before anything new.
-            for deferred in inp.deferred_signals:
-                await self._on_signal(deferred.name, deferred.payload)
-            self._carrying = False
-        timers = [asyncio.create_task(self._sla_timers()), asyncio.create_task(self._confirmation_timer())]
-        await workflow.wait_condition(
-            lambda: self._state.status == "closed" or self._should_continue_as_new(inp)
-        )
-        if self._state.status == "closed":
-            await asyncio.gather(*timers)  # both end on their own once the ticket is closed
-            await self._await_survey()
-        else:
-            # From now on, no new work: updates are refused (retried, they reach the next run),
-            # signals are carried over. Otherwise a busy ticket's handlers never all finish and
-            # the run grows without end.
-            self._draining = workflow.patched(DRAIN_BEFORE_CONTINUE_AS_NEW)
-            async with self._lock:  # not in the middle of firing a milestone
-                for timer in timers:
-                    timer.cancel()
-        # Let running handlers (and their projections) finish before closing this run.
-        await workflow.wait_condition(workflow.all_handlers_finished)
-        if self._state.status == "closed" and not self._draining:
-            return self._state.snapshot()
-        # Draining, a ticket closed meanwhile continues too: the next run waits for its survey.
-        carried = dataclasses.replace(self._state, sla=sla.prune_done(self._state.sla))
-        workflow.continue_as_new(
-            dataclasses.replace(inp, carried=carried, applied_update_ids=self._applied_update_ids[-UPDATE_IDS_KEPT:],
-                                deferred_signals=list(self._deferred))
-        )
-
-    def _should_continue_as_new(self, inp: TicketInput) -> bool:
-        limit = inp.continue_as_new_after_events
-        if limit and workflow.info().get_current_history_length() >= limit:
-            return True
-        return workflow.info().is_continue_as_new_suggested()
-
-    async def _intake(self) -> None:
-        """Triage, route, find the SLA policy; `created` and all this reach the read model in
-        one projection."""
-        s = self._state
-        try:
-            triage = await local_activity(
-                TRIAGE_ACTIVITY,
-                TriageInput(number=s.number, subject=s.subject, description=s.description,
-                            requester_email=s.requester_email, channel=s.channel,
-                            priority=s.priority, category=s.category, tags=list(s.tags),
-                            labels=alerts.group_labels(s.alerts)),
-                result_type=TriageResult,
-                retry=INTAKE_RETRY,
-                summary="triage",
-            )
-            triaged = Triaged(actor=SYSTEM, category=triage.category, priority=triage.priority,  # type: ignore[arg-type]
-                              tags=triage.tags, rules=triage.rules, reasons=triage.reasons,
-                              auto_resolve=triage.auto_resolve)
-        except ActivityError as err:
-            workflow.logger.warning("triage failed for ticket %s: %s", s.number, err.cause)
-            triaged = Triaged(actor=SYSTEM, category=s.category, priority=s.priority,  # type: ignore[arg-type]
-                              rules=[f"triage failed: {err.cause}"])
-        await self._reduce(triaged, project=False)
-        await self._route("intake", project=False)
-        await self._load_policy("intake")
-        await self._send(notices.received(self._state, 1))
-
-    async def _route(self, why: str, team: str | None = None, project: bool = True) -> None:
-        s = self._state
-        try:
-            route = await local_activity(
-                ROUTE_ACTIVITY,
-                RouteInput(number=s.number, category=s.category, tags=list(s.tags), priority=s.priority, team=team,
-                           decision_key=f"{s.number}:{s.last_seq + 1}"),
-                result_type=RouteResult,
-                retry=INTAKE_RETRY,
-                summary=f"route ({why})",
-            )
-        except ActivityError as err:
-            workflow.logger.warning("routing failed for ticket %s: %s", s.number, err.cause)
-            route = RouteResult(team=team or s.team, assignee=s.assignee, reason=f"routing failed: {err.cause}")
-        await self._reduce(Routed(actor=SYSTEM, team=route.team, assignee=route.assignee, reason=f"{why}: {route.reason}"),
-                           project=project)
-
-    async def _load_policy(self, why: str) -> None:
-        s = self._state
-        try:
-            found = await local_activity(
-                SLA_POLICY_ACTIVITY,
-                SlaPolicyInput(number=s.number, priority=s.priority, category=s.category, requester_email=s.requester_email),
-                result_type=SlaPolicyResult,
-                retry=INTAKE_RETRY,
-                summary=f"SLA policy ({why})",
-            )
-        except ActivityError as err:
-            # Keep the clocks of the policy we have: an outage must not switch SLAs off.
-            workflow.logger.warning("SLA policy lookup failed for ticket %s: %s", s.number, err.cause)
-            await self._project()
-            return
-        await self._reduce(SlaPolicyLoaded(actor=SYSTEM, policy=found.policy, tier=found.tier, reason=f"{why}: {found.reason}"))
-
-    # --- the one reducer -----------------------------------------------------------
-
-    async def _reduce(self, action: Action, project: bool = True) -> int:
-        """Apply one action and carry out its effects; returns its event's seq. Callers hold
-        the lock. With `project=False` the events wait for the next projection and nothing
-        follows up."""
-        before = self._state
-        self._state, events = lifecycle.apply(before, action, workflow.now())
-        if self._keep_recent_only():
-            self._state = lifecycle.keep_recent(self._state)
-        self._unprojected.extend(events)
-        if before.sla != self._state.sla:
-            self._sla_version += 1
-        self._upsert_search_attributes(before)
-        seq = events[-1].seq
-        if not project:
-            return seq
-        await self._project()
-        after = self._state
-        await self._tell_others(before, action)
-        await self._send(notices.for_action(before, after, action, seq))
-        # A ticket nobody owns follows its category: re-route when the category changes.
-        if isinstance(action, SetCategory) and after.assignee is None and before.category != after.category:
-            await self._route("category changed")
-        # The SLA policy depends on priority and category: look it up again when they change.
-        if not isinstance(action, SlaPolicyLoaded) and (before.priority, before.category) != (after.priority, after.category):
-            await self._load_policy("priority changed" if before.priority != after.priority else "category changed")
-        return seq
-
-    def _keep_recent_only(self) -> bool:
-        if self._bounded is None:
-            self._bounded = workflow.patched(BOUNDED_CONVERSATION)
-        return self._bounded
-
-    async def _tell_others(self, before: TicketState, action: Action) -> None:
-        """The effects of an action on other tickets: sub-tickets started, the parent told of
-        a status change, a primary given its duplicate, queued tickets offered freed capacity."""
-        after = self._state
-        if isinstance(action, Split):
-            await links.start_children(after, action)
-        if isinstance(action, Merge):
-            await links.tell_primary(after, action)
-        if after.status != before.status:
-            await links.tell_parent(after, action.actor)
-        done = ("resolved", "closed")
-        if before.assignee is not None and before.status not in done and (
-                after.assignee != before.assignee or after.status in done):
-            await self._dispatch(before.assignee, "handed over" if after.assignee != before.assignee else after.status)
-
-    async def _send(self, messages: list[NotifyInput]) -> None:
-        """Have people told (the outbox records each once; delivery runs on its own)."""
-        for message in messages:
-            try:
-                await local_activity(NOTIFY_ACTIVITY, message, result_type=NotifyResult, retry=INTAKE_RETRY,
-                                     summary=f"notify {message.kind}")
-            except ActivityError as err:  # a ticket must not stall on its mail; the log and the history say so
-                workflow.logger.warning("ticket %s: %s notification failed: %s", self._state.number, message.kind, err.cause)
-
-    async def _dispatch(self, agent: str, why: str) -> None:
-        """`agent` just lost this ticket: tickets waiting in their teams' queues may go to them."""
-        reason = f"{agent} freed capacity (#{self._state.number} {why})"
-        try:
-            found = await local_activity(DISPATCH_ACTIVITY, DispatchInput(agent=agent, number=self._state.number, reason=reason),
-                                 result_type=DispatchResult, retry=INTAKE_RETRY, summary=f"dispatch queue for {agent}")
-        except ActivityError as err:  # the queue's own sweep picks the tickets up later
-            workflow.logger.warning("dispatch after ticket %s failed: %s", self._state.number, err.cause)
-            return
-        await links.ask_to_route(found.numbers, reason)
-
-    async def _project(self) -> None:
-        """Write the events not yet projected, with the current snapshot, to the read model."""
-        events, self._unprojected = self._unprojected, []
-        if not events:
-            return
-        await local_activity(
-            PROJECT_ACTIVITY,
-            ProjectionInput(snapshot=self._state.snapshot(), events=events,
-                            description=self._state.description if any(e.kind == "created" for e in events) else None),
-            retry=PROJECTION_RETRY,
-            summary=f"project events {events[0].seq}..{events[-1].seq}",
-        )
-
-    def _upsert_search_attributes(self, before: TicketState) -> None:
-        s = self._state
-        updates = []
-        for key, old, new in ((STATUS, before.status, s.status), (PRIORITY, before.priority, s.priority),
-                              (CATEGORY, before.category, s.category), (TEAM, before.team, s.team),
-                              (SLA, before.sla_status, s.sla_status)):
-            if old != new:
-                updates.append(key.value_set(new) if new else key.value_unset())
-        if updates:
-            workflow.upsert_search_attributes(updates)
-
-    # --- messages ------------------------------------------------------------------
+        return await self._run.run(inp)
 
     @workflow.update(name=ACT_UPDATE)
     async def act(self, raw: dict[str, Any]) -> TicketView:
         """An agent action, acknowledged: returns the ticket as it is after the action."""
-        update_id = workflow.current_update_info().id  # type: ignore[union-attr]
-        if self._applied(update_id):  # a retry from before a continue-as-new
-            return self._view()
-        action = _decode_or_fail(raw)
-        await self._after_carried_signals()
-        async with self._lock:
-            try:
-                await self._reduce(action)
-            except ActionRejected as err:  # the state changed between validation and now
-                raise ApplicationError(err.message, type=err.type, non_retryable=True) from None
-            key = update_key(update_id)
-            self._applied_update_ids.append(key)
-            self._applied_lookup.add(key)
-            if len(self._applied_update_ids) > 2 * UPDATE_IDS_KEPT:  # keep the lookup small too
-                self._applied_update_ids = self._applied_update_ids[-UPDATE_IDS_KEPT:]
-                self._applied_lookup = set(self._applied_update_ids)
-        return self._view()
-
-    def _applied(self, update_id: str) -> bool:
-        return update_id in self._applied_lookup or update_key(update_id) in self._applied_lookup
+        return await self._run.act(raw)
 
     @act.validator
     def _validate_act(self, raw: dict[str, Any]) -> None:
-        if self._draining:
-            # Not applied, nothing in the history: the API answers 503, and the client's retry
-            # (same Idempotency-Key) reaches the next run.
-            raise ApplicationError(f"ticket {self._state.number} is moving to a new run of its workflow; retry",
-                                   type="TicketRunning", non_retryable=True)
-        if self._applied(workflow.current_update_info().id):  # type: ignore[union-attr]
-            return  # a retry of an update applied in an earlier run: answered, whatever the status now
-        action = _decode_or_fail(raw)
-        try:
-            lifecycle.check(self._state, action)
-        except ActionRejected as err:
-            raise ApplicationError(err.message, type=err.type, non_retryable=True) from None
+        self._run.validate_act(raw)
 
     @workflow.signal(name=ACT_SIGNAL)
     async def action_signal(self, raw: dict[str, Any]) -> None:
         """The same agent actions, fire-and-forget (e.g. `temporal workflow signal`)."""
-        await self._signalled(ACT_SIGNAL, raw)
+        await self._run.signalled(ACT_SIGNAL, raw)
 
     @workflow.signal(name=CUSTOMER_REPLY_SIGNAL)
     async def customer_reply(self, raw: dict[str, Any]) -> None:
-        await self._signalled(CUSTOMER_REPLY_SIGNAL, raw)
+        """The requester wrote back (mail, portal, or logged by an agent from a call or chat)."""
+        await self._run.signalled(CUSTOMER_REPLY_SIGNAL, raw)
 
-    async def _on_action_signal(self, raw: Any) -> None:
-        try:
-            action = decode_action(raw)
-        except ActionDecodeError as err:
-            workflow.logger.warning("ticket %s: ignored malformed action signal: %s", self._state.number, err)
-            return
-        await self._reduce_or_log(action)
+    @workflow.signal(name=ALERT_SIGNAL)
+    async def alert_signal(self, raw: dict[str, Any]) -> None:
+        """An Alertmanager notification for this ticket's group: only what is new counts."""
+        await self._run.signalled(ALERT_SIGNAL, raw)
 
-    async def _on_customer_reply(self, raw: Any) -> None:
-        try:
-            reply = decode_customer_reply(raw)
-        except ActionDecodeError as err:
-            workflow.logger.warning("ticket %s: ignored malformed customer reply: %s", self._state.number, err)
-            return
-        await self._reduce_or_log(reply)
+    @workflow.signal(name=ROUTE_SIGNAL)
+    async def route_signal(self, raw: dict[str, Any]) -> None:
+        """Route again (an agent came online or freed capacity); only a ticket still waiting
+        in its team queue moves."""
+        await self._run.signalled(ROUTE_SIGNAL, raw)
 
-    async def _signalled(self, name: str, raw: Any) -> None:
-        """Every signal comes here: applied under the lock, in the order received, or, once
-        the run is draining, carried over to the next run (which applies it first)."""
-        if self._draining:
-            self._deferred.append(DeferredSignal(name=name, payload=raw))
-            return
-        await self._after_carried_signals()
-        async with self._lock:
-            await self._on_signal(name, raw)
+    @workflow.signal(name=CONFIRMATION_SIGNAL)
+    async def confirmation_signal(self, raw: dict[str, Any]) -> None:
+        """The customer's answer to the resolution, from their signed link."""
+        await self._run.signalled(CONFIRMATION_SIGNAL, raw)
 
-    async def _after_carried_signals(self) -> None:
-        """Wait, in a continued run, until `run` has applied the signals carried over. Handlers
-        of the run's first workflow task start before `run` does and would take the lock first.
-        Waiters wake in the order they began to wait, so they keep the order received."""
-        if self._carrying and workflow.patched(CARRIED_SIGNALS_FIRST):
-            await workflow.wait_condition(lambda: not self._carrying)
+    @workflow.signal(name=SURVEY_SIGNAL)
+    async def survey_signal(self, raw: dict[str, Any]) -> None:
+        """The customer's satisfaction survey answer, from their signed link."""
+        await self._run.signalled(SURVEY_SIGNAL, raw)
 
-    async def _on_signal(self, name: str, raw: Any) -> None:
-        """Apply one signal; the caller holds the lock."""
-        handlers = {ACT_SIGNAL: self._on_action_signal, CUSTOMER_REPLY_SIGNAL: self._on_customer_reply,
-                    **self._outside_signals()}
-        handler = handlers.get(name)
-        if handler is None:  # pragma: no cover - only names this workflow defines are deferred
-            workflow.logger.warning("ticket %s: no handler for carried signal %s", self._state.number, name)
-            return
-        await handler(raw)
+    @workflow.signal(name=CHILD_SIGNAL)
+    async def child_signal(self, raw: dict[str, Any]) -> None:
+        """A sub-ticket's new status."""
+        await self._run.signalled(CHILD_SIGNAL, raw)
 
-    async def _reduce_or_log(self, action: Action) -> None:
-        """A signalled action; the caller holds the lock."""
-        try:
-            await self._reduce(action)
-        except ActionRejected as err:
-            # A signal cannot answer; it stays in the history, and the log says why it did nothing.
-            workflow.logger.warning("ticket %s: signalled %s rejected: %s", self._state.number, action.kind, err.message)
+    @workflow.signal(name=MERGED_SIGNAL)
+    async def merged_signal(self, raw: dict[str, Any]) -> None:
+        """A duplicate was merged into this ticket."""
+        await self._run.signalled(MERGED_SIGNAL, raw)
 
     @workflow.query(name=VIEW_QUERY)
     def view(self) -> TicketView:
-        return self._shown.view(sla.clock_views(self._shown.sla, workflow.now()))
-
-    def _view(self) -> TicketView:
-        return self._state.view(sla.clock_views(self._state.sla, workflow.now()))
-
-
-def _decode_or_fail(raw: Any) -> Action:
-    try:
-        return decode_action(raw)
-    except ActionDecodeError as err:
-        raise ApplicationError(str(err), type="InvalidAction", non_retryable=True) from None
+        return self._run.view()

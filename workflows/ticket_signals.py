@@ -3,8 +3,8 @@ its sub-tickets' status, a duplicate merged into it, and the customer's confirma
 survey answer from their signed links. A signal cannot answer, so whatever the ticket cannot
 take is logged and ignored; the API checks first to answer its callers clearly.
 
-A mixin of TicketWorkflow (workflows/ticket.py), which owns the state, the lock, the reducer
-(`_reduce`, `_signalled`, `_reduce_or_log`) and routing (`_route`).
+A mixin of TicketV1 (workflows/ticket_v1.py, the runs from before `hot-path`), which owns the
+state, the lock, the reducer (`_reduce`, `signalled`, `_reduce_or_log`) and routing (`_route`).
 """
 
 from __future__ import annotations
@@ -41,9 +41,9 @@ with workflow.unsafe.imports_passed_through():
 
 
 class OutsideEvents:
-    """Each handler hands its payload to `_signalled` (TicketWorkflow), which applies it under
-    the lock with the `_on_...` method named in `_outside_signals`, or carries it over to the
-    next run when this one is closing (continue-as-new)."""
+    """The workflow's signal handlers (workflows/ticket.py) hand each payload to
+    TicketV1.signalled, which applies it under the lock with the `_on_...` method named in
+    `_outside_signals`, or carries it over to the next run when this one is closing."""
 
     _state: TicketState
     _lock: asyncio.Lock
@@ -51,11 +51,6 @@ class OutsideEvents:
     def _outside_signals(self) -> dict[str, Callable[[Any], Awaitable[None]]]:
         return {ALERT_SIGNAL: self._on_alert, ROUTE_SIGNAL: self._on_route, CONFIRMATION_SIGNAL: self._on_confirmation,
                 SURVEY_SIGNAL: self._on_survey, CHILD_SIGNAL: self._on_child, MERGED_SIGNAL: self._on_merged}
-
-    @workflow.signal(name=ALERT_SIGNAL)
-    async def alert_signal(self, raw: dict[str, Any]) -> None:
-        """An Alertmanager notification for this ticket's group: only what is new counts."""
-        await self._signalled(ALERT_SIGNAL, raw)  # type: ignore[attr-defined]
 
     async def _on_alert(self, raw: Any) -> None:
         try:
@@ -78,21 +73,12 @@ class OutsideEvents:
         except ActionRejected as err:
             workflow.logger.warning("ticket %s: alert notice not applied: %s", self._state.number, err.message)
 
-    @workflow.signal(name=ROUTE_SIGNAL)
-    async def route_signal(self, raw: dict[str, Any]) -> None:
-        """Route again (an agent came online or freed capacity); only a ticket still waiting
-        in its team queue moves."""
-        await self._signalled(ROUTE_SIGNAL, raw)  # type: ignore[attr-defined]
 
     async def _on_route(self, raw: Any) -> None:
         reason = str(raw.get("reason", "asked to route again"))[:500] if isinstance(raw, dict) else "asked to route again"
         if self._state.status in ACTIVE and self._state.assignee is None:
             await self._route(reason, team=self._state.team)  # type: ignore[attr-defined]
 
-    @workflow.signal(name=CONFIRMATION_SIGNAL)
-    async def confirmation_signal(self, raw: dict[str, Any]) -> None:
-        """The customer's answer to the resolution, from their signed link."""
-        await self._signalled(CONFIRMATION_SIGNAL, raw)  # type: ignore[attr-defined]
 
     async def _on_confirmation(self, raw: Any) -> None:
         try:
@@ -106,17 +92,8 @@ class OutsideEvents:
             await self._reduce_or_log(ResolutionRejected(actor=answer.actor, comment=answer.comment,  # type: ignore[attr-defined]
                                                          link_id=answer.link_id))
 
-    @workflow.signal(name=SURVEY_SIGNAL)
-    async def survey_signal(self, raw: dict[str, Any]) -> None:
-        await self._signalled(SURVEY_SIGNAL, raw)  # type: ignore[attr-defined]
 
-    @workflow.signal(name=CHILD_SIGNAL)
-    async def child_signal(self, raw: dict[str, Any]) -> None:
-        await self._signalled(CHILD_SIGNAL, raw)  # type: ignore[attr-defined]
 
-    @workflow.signal(name=MERGED_SIGNAL)
-    async def merged_signal(self, raw: dict[str, Any]) -> None:
-        await self._signalled(MERGED_SIGNAL, raw)  # type: ignore[attr-defined]
 
     async def _on_survey(self, raw: Any) -> None:
         await self._signalled_event(SurveyAnswer, "survey_answer", raw)

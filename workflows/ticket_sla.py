@@ -1,13 +1,15 @@
 """The ticket's SLA timers: one durable timer for the nearest milestone, re-planned when
 the clocks change; due milestones fire together, then their reassignments and notices.
 
-A mixin of TicketWorkflow (workflows/ticket.py), which owns the state, the lock and the
+A mixin of TicketV1 (workflows/ticket_v1.py, the runs from before `hot-path`), which owns the state, the lock and the
 reducer; this part only decides when to call them.
 """
 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
+
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
@@ -55,36 +57,27 @@ class SlaTimers:
         come due together): one projection, then the reassignments, then the notifications."""
         now = workflow.now()
         before = self._state
-        notices: list[tuple[Milestone, int, list[str]]] = []
+        told: list[NotifyInput] = []
         reroutes: list[EscalationLevel] = []
         while (m := sla.next_milestone(self._state.sla)) is not None and m.due_at <= now:
-            level = lifecycle.escalation_level(self._state, m)  # the policy in force when it came due
+            level = lifecycle.escalation_level(self._state, m)  # under the terms of the clock that breached
             recipients = _recipients(self._state, m, level)
             seq = await self._reduce(SlaMilestoneReached(actor=SYSTEM, milestone=m, fired_at=now), project=False)
             if level is not None and level.reassign_team and not level.reassign_agent:
                 reroutes.append(level)
             if recipients:
-                notices.append((m, seq, recipients))
+                # Who the team roles mean is settled now, before any reassignment (the team
+                # that held the ticket when its clock breached, for an escalation).
+                told.append(_notice(self._state, m, seq, recipients, lifecycle.milestone_team(self._state, m)))
         await self._project()
         for level in reroutes:
             await self._route(f"escalation level {level.level}", team=level.reassign_team)
         if (before.priority, before.category) != (self._state.priority, self._state.category):
-            await self._load_policy("escalation raised the priority")
-        for m, seq, recipients in notices:  # in order, so the outbox reads in the order things happened
-            await self._notify(m, seq, recipients)
-
-    async def _notify(self, m: Milestone, seq: int, recipients: list[str]) -> None:
-        s = self._state
-        await local_activity(
-            NOTIFY_ACTIVITY,
-            NotifyInput(number=s.number, seq=seq, kind=f"sla_{m.kind}", recipients=recipients, assignee=s.assignee,
-                        team=s.team, subject=f"[#{s.number}] SLA {m.clock.replace('_', ' ')} {m.kind} {_label(m)}: {s.subject}",
-                        data={"milestone": m.id, "due_at": m.due_at.isoformat(), "priority": s.priority,
-                              "clock": m.clock, "kind": m.kind, "label": _label(m), "ticket": notices.ticket_data(s)}),
-            result_type=NotifyResult,
-            retry=PROJECTION_RETRY,
-            summary=f"notify sla {m.kind} {_label(m)}",
-        )
+            await self._load_policy("escalation raised the priority", never_later=True)
+        for notice in told:  # in order, so the outbox reads in the order things happened
+            await local_activity(NOTIFY_ACTIVITY, dataclasses.replace(notice, assignee=self._state.assignee),
+                                 result_type=NotifyResult, retry=PROJECTION_RETRY,
+                                 summary=f"notify sla {notice.data['kind']} {notice.data['label']}")
 
 
 def _label(m: Milestone) -> str:
@@ -92,9 +85,16 @@ def _label(m: Milestone) -> str:
 
 
 def _recipients(state: TicketState, m: Milestone, level: EscalationLevel | None) -> list[str]:
-    policy = state.sla.policy
+    policy = lifecycle.milestone_terms(state, m)
     if m.kind == "warning" and policy is not None:
         return next((list(w.notify) for w in policy.warnings if w.percent == m.n), [])
     if m.kind == "breach":
         return ["assignee"]
     return list(level.notify) if level is not None else []
+
+
+def _notice(s: TicketState, m: Milestone, seq: int, recipients: list[str], team: str | None) -> NotifyInput:
+    return NotifyInput(number=s.number, seq=seq, kind=f"sla_{m.kind}", recipients=recipients, assignee=s.assignee,
+                       team=team, subject=f"[#{s.number}] SLA {m.clock.replace('_', ' ')} {m.kind} {_label(m)}: {s.subject}",
+                       data={"milestone": m.id, "due_at": m.due_at.isoformat(), "priority": s.priority, "clock": m.clock,
+                             "kind": m.kind, "label": _label(m), "ticket": notices.ticket_data(s)})

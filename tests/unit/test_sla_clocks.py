@@ -523,3 +523,77 @@ def test_prop_random_histories_keep_clocks_consistent(history, pause_statuses, b
         for m in ms:
             assert m.due_at >= starts[m.clock]
         assert [m.due_at for m in ms] == sorted(m.due_at for m in ms)
+
+
+# --- rules 2 (pinned-sla-terms): breached clocks keep their terms; escalations never loosen ---
+
+
+def named(name: str, **kw) -> SlaPolicyData:
+    p = policy(**kw)
+    p.name = name
+    return p
+
+
+def pinned_ticket(p: SlaPolicyData) -> SlaState:
+    state = new_sla(T0)
+    state.rules = sla.RULES_PINNED_TERMS
+    return adopt_policy(state, p, T0)
+
+
+def breach_first_response(state: SlaState, team: str = "support") -> SlaState:
+    m = next(x for x in milestones(state) if x.id == "first_response#0:breach:100")
+    return mark_done(state, m, m.due_at, team=team)
+
+
+def test_rules_2_a_breached_clock_keeps_the_chain_of_the_policy_it_breached_under():
+    low = named("low", first=10 * M, escalations=((1, 0), (2, 1)))
+    normal = named("normal", first=4 * H, escalations=((1, 0), (2, 30)))
+    state = breach_first_response(pinned_ticket(low), team="support")
+    state = adopt_policy(state, normal, mins(10), never_later=True)
+    level2 = next(x for x in milestones(state) if x.id == "first_response#0:escalation:2")
+    assert level2.due_at == mins(11)  # under "low", whatever the ticket's policy is now
+    clock = current(state, "first_response")
+    assert clock.policy.name == "low" and clock.breach_team == "support"
+    view = next(v for v in clock_views(state, mins(12)) if v.name == "first_response")
+    assert view.due_at == mins(10) and view.target_seconds == 10 * M and view.remaining_seconds == -2 * M
+
+
+def test_rules_1_histories_keep_following_the_current_policy():
+    low = named("low", first=10 * M, escalations=((1, 0), (2, 1)))
+    normal = named("normal", first=4 * H, escalations=((1, 0), (2, 30)))
+    state = adopt_policy(new_sla(T0), low, T0)
+    state = breach_first_response(state)
+    state = adopt_policy(state, normal, mins(10), never_later=True)
+    level2 = next(x for x in milestones(state) if x.id == "first_response#0:escalation:2")
+    assert level2.due_at == mins(40) and current(state, "first_response").policy is None
+
+
+def test_rules_2_an_escalation_never_moves_a_due_time_later_but_an_agent_may_and_it_is_said():
+    strict, loose = named("strict", resolution=2 * H), named("loose", resolution=8 * H)
+    before = pinned_ticket(strict)
+    kept = adopt_policy(before, loose, mins(10), never_later=True)
+    assert next_breach_at(kept) == T0 + timedelta(hours=1)  # first response, under strict
+    resolution = next(v for v in clock_views(kept, mins(10)) if v.name == "resolution")
+    assert resolution.due_at == T0 + timedelta(hours=2)
+    assert sla.due_changes(before, kept, mins(10)) == []
+    moved = adopt_policy(before, loose, mins(10))  # an agent lowered the priority
+    changes = {c["clock"]: c for c in sla.due_changes(before, moved, mins(10))}
+    assert changes["resolution"] == {"clock": "resolution", "from": (T0 + timedelta(hours=2)).isoformat(),
+                                     "to": (T0 + timedelta(hours=8)).isoformat(), "later": True}
+    assert "first_response" not in changes  # same target in both
+
+
+def test_rules_2_a_stricter_policy_replaces_kept_terms():
+    strict, loose, stricter = named("strict", resolution=2 * H), named("loose", resolution=8 * H), named("x", resolution=H)
+    state = adopt_policy(pinned_ticket(strict), loose, mins(10), never_later=True)
+    assert current(state, "resolution").policy.name == "strict"
+    state = adopt_policy(state, stricter, mins(20), never_later=True)
+    assert current(state, "resolution").policy is None
+    assert next(v for v in clock_views(state, mins(20)) if v.name == "resolution").due_at == T0 + timedelta(hours=1)
+
+
+def test_rules_2_a_paused_clock_compares_as_if_resumed_now():
+    strict, loose = named("strict", resolution=2 * H), named("loose", resolution=8 * H)
+    state = observe(pinned_ticket(strict), "pend", "open", "pending", mins(30))
+    state = adopt_policy(state, loose, mins(60), never_later=True)
+    assert current(state, "resolution").policy.name == "strict"

