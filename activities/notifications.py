@@ -65,7 +65,9 @@ def resolve_recipients(s: Session, inp: NotifyInput) -> tuple[list[str], list[st
 
 
 @dataclass(frozen=True)
-class _Pending:
+class Pending:
+    """An outbox row to deliver."""
+
     id: int
     number: int
     seq: int
@@ -87,39 +89,49 @@ class NotificationActivities:
 
     @sync_activity(NOTIFY_ACTIVITY)
     def notify(self, inp: NotifyInput) -> NotifyResult:
-        recorded, already, pending = [], [], []
         with self._sessions.begin() as s:
-            recipients, unresolved = resolve_recipients(s, inp)
-            targets = [(email, "email") for email in recipients]
-            targets += [(f"{outbox.WEBHOOK_PREFIX}{hook.name}", "webhook") for hook in webhooks_for(s, inp.kind)]
-            for recipient, channel in targets:
-                audience = outbox.audience_of(inp.kind, recipient)
-                row = {"number": inp.number, "seq": inp.seq, "kind": inp.kind, "recipient": recipient,
-                       "subject": inp.subject[:300], "data": inp.data, "channel": channel, "audience": audience,
-                       "status": "pending", "attempts": 0, "requester_name": inp.requester_name[:200],
-                       # signed links are for the customer's own mail only
-                       "links": list(inp.links) if audience == "customer" else [],
-                       "links_expire_at": inp.links_expire_at if audience == "customer" else None}
-                # RETURNING tells a new row from a conflict (rowcount does not, on every driver).
-                inserted = s.execute(dialect_insert(s, Notification).values(**row).on_conflict_do_nothing(
-                    index_elements=["number", "seq", "recipient", "kind"]).returning(Notification.id)).first()
-                if channel == "email":
-                    (recorded if inserted is not None else already).append(recipient)
-                found = s.execute(select(Notification.id, Notification.status).where(
-                    Notification.number == inp.number, Notification.seq == inp.seq, Notification.recipient == recipient,
-                    Notification.kind == inp.kind)).one()
-                if found.status == "pending":  # new, or left pending by a crash before its delivery started
-                    pending.append(_Pending(found.id, inp.number, inp.seq, f"{inp.kind} {channel} for #{inp.number}"))
+            result, pending = self.record(s, inp)
+        self.start_deliveries(pending)
+        return result
+
+    def record(self, s: Session, inp: NotifyInput) -> tuple[NotifyResult, list[Pending]]:
+        """The outbox rows of one notice, in the caller's transaction; and the rows of it still
+        to deliver (new, or left pending by a crash before their delivery started)."""
+        recorded, already, pending = [], [], []
+        recipients, unresolved = resolve_recipients(s, inp)
+        targets = [(email, "email") for email in recipients]
+        targets += [(f"{outbox.WEBHOOK_PREFIX}{hook.name}", "webhook") for hook in webhooks_for(s, inp.kind)]
+        for recipient, channel in targets:
+            audience = outbox.audience_of(inp.kind, recipient)
+            row = {"number": inp.number, "seq": inp.seq, "kind": inp.kind, "recipient": recipient,
+                   "subject": inp.subject[:300], "data": inp.data, "channel": channel, "audience": audience,
+                   "status": "pending", "attempts": 0, "requester_name": inp.requester_name[:200],
+                   # signed links are for the customer's own mail only
+                   "links": list(inp.links) if audience == "customer" else [],
+                   "links_expire_at": inp.links_expire_at if audience == "customer" else None}
+            # RETURNING tells a new row from a conflict (rowcount does not, on every driver).
+            inserted = s.execute(dialect_insert(s, Notification).values(**row).on_conflict_do_nothing(
+                index_elements=["number", "seq", "recipient", "kind"]).returning(Notification.id)).first()
+            if channel == "email":
+                (recorded if inserted is not None else already).append(recipient)
+            found = s.execute(select(Notification.id, Notification.status).where(
+                Notification.number == inp.number, Notification.seq == inp.seq, Notification.recipient == recipient,
+                Notification.kind == inp.kind)).one()
+            if found.status == "pending":
+                pending.append(Pending(found.id, inp.number, inp.seq, f"{inp.kind} {channel} for #{inp.number}"))
         if unresolved:
             activity.logger.info("ticket %s %s: nobody fills %s", inp.number, inp.kind, unresolved)
+        return NotifyResult(recorded=recorded, already=already, unresolved=unresolved), pending
+
+    def start_deliveries(self, pending: list[Pending]) -> None:
+        """Start the delivery workflow of each row (retried with backoff until sent or given up)."""
         if pending and self._client is not None and self._loop is not None:
             asyncio.run_coroutine_threadsafe(self._start_deliveries(pending), self._loop).result(START_TIMEOUT_SECONDS)
-        return NotifyResult(recorded=recorded, already=already, unresolved=unresolved)
 
-    async def _start_deliveries(self, pending: list[_Pending]) -> None:
+    async def _start_deliveries(self, pending: list[Pending]) -> None:
         await asyncio.gather(*(self._start(p) for p in pending))
 
-    async def _start(self, p: _Pending) -> None:
+    async def _start(self, p: Pending) -> None:
         st = self._settings
         assert self._client is not None
         try:

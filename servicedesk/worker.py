@@ -8,8 +8,13 @@ from sqlalchemy.orm import Session, sessionmaker
 from temporalio.client import Client
 from temporalio.worker import Worker
 
+import inspect
+import typing
+
 from activities.archive import ArchiveActivities
+from activities.commit import CommitActivities
 from activities.delivery import DeliveryActivities
+from activities.intake import IntakeActivities
 from activities.notifications import NotificationActivities
 from activities.projection import ProjectionActivities
 from activities.routing import RoutingActivities
@@ -17,6 +22,7 @@ from activities.sla_policy import SlaPolicyActivities
 from activities.triage import TriageActivities
 from api.audit import source
 from models.settings import Settings
+from workflows.activity_specs import TICKET_ACTIVITIES
 from workflows.archive import AuditArchiveWorkflow
 from workflows.delivery import NotificationDelivery
 from workflows.ticket import TicketWorkflow
@@ -39,14 +45,37 @@ def build_worker(client: Client, sessions: sessionmaker[Session], task_queue: st
     notifications = NotificationActivities(sessions, client, settings, task_queue)
     delivery = DeliveryActivities(sessions, settings)
     archive = ArchiveActivities(client, sessions, source.ended_export)
+    intake = IntakeActivities(triage, routing, policies)
+    commit = CommitActivities(sessions, notifications, delivery)
+    activities = [intake.intake_ticket, commit.commit_ticket,
+                  # TicketV1's (the runs from before `hot-path`), and routing, policy and dispatch for both
+                  triage.triage_ticket, routing.route_ticket, routing.dispatch_queue, projection.project_ticket,
+                  policies.load_sla_policy, notifications.notify,
+                  delivery.deliver_notification, delivery.mark_notification_failed, archive.archive_closed_tickets]
+    check_activity_specs(activities)
     return Worker(
         client,
         task_queue=task_queue,
         workflows=[TicketWorkflow, NotificationDelivery, AuditArchiveWorkflow],
-        activities=[triage.triage_ticket, routing.route_ticket, routing.dispatch_queue, projection.project_ticket,
-                    policies.load_sla_policy, notifications.notify, delivery.deliver_notification,
-                    delivery.mark_notification_failed, archive.archive_closed_tickets],
+        activities=activities,
         # Activities use synchronous SQLAlchemy sessions, so they run on threads.
         activity_executor=ThreadPoolExecutor(max_workers=ACTIVITY_THREADS),
         max_cached_workflows=CACHED_WORKFLOWS,
     )
+
+
+def check_activity_specs(activities: list[typing.Any]) -> None:
+    """Every activity the ticket workflow runs (workflows/activity_specs.py) is registered here
+    under its name, taking and returning the spec's types: a mismatch fails at start."""
+    by_name = {fn.__temporal_activity_definition.name: fn for fn in activities}
+    for spec in TICKET_ACTIVITIES:
+        fn = by_name.get(spec.name)
+        if fn is None:
+            raise RuntimeError(f"activity {spec.name!r} of the ticket workflow is not registered")
+        hints = typing.get_type_hints(fn)
+        params = [p for p in inspect.signature(fn).parameters.values() if p.name != "self"]
+        arg = hints.get(params[0].name) if params else None
+        result = hints.get("return")
+        if arg is not spec.input or (result if result is not type(None) else None) is not spec.result:
+            raise RuntimeError(f"activity {spec.name!r} takes {arg} and returns {result}; "
+                               f"the workflow sends {spec.input} and expects {spec.result}")

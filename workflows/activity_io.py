@@ -143,3 +143,39 @@ class ArchiveResult:
         self.still_running += done.still_running
         self.lost += done.lost
         self.next_after, self.more = done.next_after, done.more
+
+
+# The ticket's hot path (TicketV2, workflows/ticket_v2.py): one activity decides a new ticket's
+# triage, routing and SLA policy; one writes each batch of events and notices.
+INTAKE_ACTIVITY = "intake_ticket"
+COMMIT_ACTIVITY = "commit_ticket"
+
+
+@dataclass
+class IntakeInput:
+    """Triage, then route with what triage decided, then find the SLA policy for it."""
+
+    triage: TriageInput
+    decision_key: str  # the routing decision's key (RouteInput.decision_key)
+
+
+@dataclass
+class IntakeResult:
+    triage: TriageResult
+    route: RouteResult
+    policy: SlaPolicyResult
+
+
+@dataclass
+class CommitInput:
+    """One batch of a ticket's changes, written in one transaction: the read model (events and
+    the snapshot after them) and the outbox rows of the notices (transactional outbox), whose
+    first delivery then runs at once."""
+
+    projection: ProjectionInput
+    notices: list[NotifyInput] = field(default_factory=list)
+
+
+@dataclass
+class CommitResult:
+    notified: list[NotifyResult] = field(default_factory=list)  # one per notice, in order

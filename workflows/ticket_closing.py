@@ -2,7 +2,7 @@
 confirmation and closes itself when the policy's period passes without one; a closed ticket
 keeps its workflow open until the satisfaction survey is answered or expires.
 
-A mixin of TicketV1 (workflows/ticket_v1.py, the runs from before `hot-path`), which owns the state, the lock and the
+A mixin of TicketV1 (workflows/ticket_v1.py), which owns the state, the lock and the
 reducer; `closing` (pure) says when and what.
 """
 

@@ -3,7 +3,7 @@ its sub-tickets' status, a duplicate merged into it, and the customer's confirma
 survey answer from their signed links. A signal cannot answer, so whatever the ticket cannot
 take is logged and ignored; the API checks first to answer its callers clearly.
 
-A mixin of TicketV1 (workflows/ticket_v1.py, the runs from before `hot-path`), which owns the
+A mixin of TicketV1 (workflows/ticket_v1.py), which owns the
 state, the lock, the reducer (`_reduce`, `signalled`, `_reduce_or_log`) and routing (`_route`).
 """
 

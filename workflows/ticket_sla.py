@@ -1,7 +1,7 @@
 """The ticket's SLA timers: one durable timer for the nearest milestone, re-planned when
 the clocks change; due milestones fire together, then their reassignments and notices.
 
-A mixin of TicketV1 (workflows/ticket_v1.py, the runs from before `hot-path`), which owns the state, the lock and the
+A mixin of TicketV1 (workflows/ticket_v1.py), which owns the state, the lock and the
 reducer; this part only decides when to call them.
 """
 
@@ -74,6 +74,9 @@ class SlaTimers:
             await self._route(f"escalation level {level.level}", team=level.reassign_team)
         if (before.priority, before.category) != (self._state.priority, self._state.category):
             await self._load_policy("escalation raised the priority", never_later=True)
+        if self._batched():  # type: ignore[attr-defined]
+            # One commit, after the reassignments: the assignee told is the one who has it now.
+            return await self._commit([dataclasses.replace(n, assignee=self._state.assignee) for n in told])  # type: ignore[attr-defined]
         for notice in told:  # in order, so the outbox reads in the order things happened
             await local_activity(NOTIFY_ACTIVITY, dataclasses.replace(notice, assignee=self._state.assignee),
                                  result_type=NotifyResult, retry=PROJECTION_RETRY,

@@ -79,6 +79,13 @@ def _outcome(activity: str | None, result: Any) -> str | None:
     if activity == "notify":
         return (f"recorded {result.get('recorded') or []}, already {result.get('already') or []}, "
                 f"unresolved {result.get('unresolved') or []}")
+    if activity == "intake_ticket":  # triage, routing and the SLA policy in one (batched-activities)
+        parts = [_outcome(name, result.get(key)) for name, key in
+                 (("triage_ticket", "triage"), ("route_ticket", "route"), ("load_sla_policy", "policy"))]
+        return "; ".join(p for p in parts if p)
+    if activity == "commit_ticket":  # events written with their notices (batched-activities)
+        told = [_outcome("notify", n) for n in result.get("notified") or []]
+        return "written" + (": " + "; ".join(t for t in told if t) if told else "")
     return None
 
 

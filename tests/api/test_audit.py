@@ -69,17 +69,19 @@ async def test_timeline_export_verify_tamper_replay(desk, tmp_path):
     assert acts[3]["signal"] == "customer_reply" and acts[3]["details"]["recorded_by"] == SAM
 
     activities = [e for e in entries if e["kind"] == "activity"]
-    triage = next(e for e in activities if e["activity"] == "triage_ticket")
-    assert triage["summary"] == "triage" and triage["result"]["priority"] == "high"
-    assert triage["result"]["rules"] and "rules: " in triage["outcome"]
-    route = next(e for e in activities if e["activity"] == "route_ticket")
-    assert route["summary"] == "route (intake)" and route["result"]["team"] == "network"
-    assert route["result"]["reason"] in route["outcome"]
-    notifications = [e for e in activities if e["activity"] == "notify"]
-    assert notifications and all("recorded" in e["result"] for e in notifications)
+    # Intake is one activity since the "batched-activities" patch: triage, routing, SLA policy.
+    intake = next(e for e in activities if e["activity"] == "intake_ticket")
+    assert intake["summary"] == "intake: triage, route, SLA policy"
+    assert intake["result"]["triage"]["priority"] == "high" and intake["result"]["triage"]["rules"]
+    assert intake["result"]["route"]["team"] == "network" and intake["result"]["route"]["reason"] in intake["outcome"]
+    assert "rules: " in intake["outcome"] and "policy High" in intake["outcome"]
+    # Each step's events and notices are one commit; the acknowledgement is in intake's.
+    commits = [e for e in activities if e["activity"] == "commit_ticket"]
+    assert commits and all("notified" in e["result"] for e in commits)
+    assert "recorded ['dana@customer.example']" in commits[0]["outcome"]
     # Ordinary activities since the "ordinary-activities" patch (workflows/local.py says why).
     assert not any(e["local"] for e in activities)
-    assert entries.index(triage) < entries.index(route) < entries.index(acts[0])
+    assert entries.index(intake) < entries.index(commits[0]) < entries.index(acts[0])
 
     # The export: raw histories plus a manifest that seals them.
     r = await desk.http.get(f"/tickets/{number}/export", headers=desk.auth("auditor"))
@@ -125,7 +127,7 @@ async def test_timeline_export_verify_tamper_replay(desk, tmp_path):
     assert verify_file(tmp_path / "export.json") == []
 
     text = format_timeline(number, h["runs"], entries)
-    assert "action reply by sam@demo.example (agent): applied" in text and "activity triage:" in text
+    assert "action reply by sam@demo.example (agent): applied" in text and "activity intake: triage, route, SLA policy:" in text
 
     # The CLI: `audit timeline N` and `audit export N` read Temporal; `audit verify FILE` exits 0 or 1.
     assert "signal customer_reply by dana@customer.example (customer)" in await timeline_text(desk.temporal, number)
@@ -140,11 +142,11 @@ async def test_sla_timer_due_fired_and_lateness(desk):
     assert (await desk.http.post("/admin/sla-policies", json=FAST, headers=desk.auth("admin"))).status_code == 201
     number = (await desk.create(subject="Coffee machine", category="fast")).json()["number"]
     await desk.wait_for(number, lambda t: t["sla_status"] == "breached" and t["priority"] == "high", timeout=30)
-    # The breach's notification is an activity scheduled after the breach's projection: the view
-    # shows the breach before the history has it.
+    # The breach's notification is written by a commit scheduled after the breach's projection:
+    # the view shows the breach before the history has it.
     for _ in range(100):
         h = await _history(desk, number, role="supervisor")
-        if any((e.get("summary") or "").startswith("notify sla breach") for e in h["entries"]):
+        if any("notify sla_breach" in (e.get("summary") or "") for e in h["entries"]):
             break
         await asyncio.sleep(0.1)
     timers = [e for e in h["entries"] if e["kind"] == "timer"]
@@ -156,8 +158,8 @@ async def test_sla_timer_due_fired_and_lateness(desk):
     assert breach["lateness_ms"] == round((_at(breach["fired_at"]) - _at(breach["due_at"])).total_seconds() * 1000)
     warning = next(t for t in fired if "first response warning 50%" in t["summary"])
     assert _at(warning["due_at"]) < _at(breach["due_at"])
-    notified = [e for e in h["entries"] if e["kind"] == "activity" and e["activity"] == "notify"
-                and (e["summary"] or "").startswith("notify sla breach")]
+    notified = [e for e in h["entries"] if e["kind"] == "activity" and e["activity"] == "commit_ticket"
+                and "notify sla_breach" in (e["summary"] or "")]
     assert notified and notified[0]["event_id"] > breach["event_id"]
 
 

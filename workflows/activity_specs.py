@@ -1,0 +1,66 @@
+"""Every activity the ticket workflow runs, in one table: its name, input and result types,
+retry policy and timeout, and whether it runs as a local activity. The workflow runs them only
+through `execute`, and the worker checks at start that it registers each with these types
+(servicedesk/worker.py), so a name or a type that does not match fails before any ticket runs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from temporalio import workflow
+from temporalio.common import RetryPolicy
+
+with workflow.unsafe.imports_passed_through():
+    from workflows.messages import DISPATCH_ACTIVITY, ROUTE_ACTIVITY, SLA_POLICY_ACTIVITY
+    from workflows.activity_io import (
+        COMMIT_ACTIVITY,
+        INTAKE_ACTIVITY,
+        CommitInput,
+        CommitResult,
+        DispatchInput,
+        DispatchResult,
+        IntakeInput,
+        IntakeResult,
+        RouteInput,
+        RouteResult,
+        SlaPolicyInput,
+        SlaPolicyResult,
+    )
+
+# Intake must not hold a ticket hostage: after a few tries it goes on without triage.
+INTAKE_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(seconds=20), maximum_attempts=5)
+# The read model and the outbox must converge: retried until the database is back.
+COMMIT_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(minutes=1))
+
+
+@dataclass(frozen=True)
+class ActivitySpec:
+    name: str
+    input: type
+    result: type | None
+    retry: RetryPolicy
+    timeout: timedelta = timedelta(seconds=30)
+    # A local activity runs in the worker that runs the workflow task: a marker in the history
+    # and no round trip through the server (docs/benchmarks.md says what each costs).
+    local: bool = False
+
+
+INTAKE = ActivitySpec(INTAKE_ACTIVITY, IntakeInput, IntakeResult, INTAKE_RETRY)
+COMMIT = ActivitySpec(COMMIT_ACTIVITY, CommitInput, CommitResult, COMMIT_RETRY, timeout=timedelta(seconds=60))
+ROUTE = ActivitySpec(ROUTE_ACTIVITY, RouteInput, RouteResult, INTAKE_RETRY)
+SLA_POLICY = ActivitySpec(SLA_POLICY_ACTIVITY, SlaPolicyInput, SlaPolicyResult, INTAKE_RETRY)
+DISPATCH = ActivitySpec(DISPATCH_ACTIVITY, DispatchInput, DispatchResult, INTAKE_RETRY)
+
+TICKET_ACTIVITIES = (INTAKE, COMMIT, ROUTE, SLA_POLICY, DISPATCH)
+
+
+async def execute(spec: ActivitySpec, arg: Any, summary: str) -> Any:
+    """Run one of the ticket's activities as its spec says."""
+    if not isinstance(arg, spec.input):
+        raise TypeError(f"{spec.name} takes {spec.input.__name__}, not {type(arg).__name__}")
+    run = workflow.execute_local_activity if spec.local else workflow.execute_activity
+    return await run(spec.name, arg, result_type=spec.result, start_to_close_timeout=spec.timeout,
+                     retry_policy=spec.retry, summary=summary)
