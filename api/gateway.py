@@ -3,6 +3,7 @@ errors become ApiErrors here, once."""
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 from datetime import timedelta
 from typing import Any
@@ -39,6 +40,12 @@ from workflows.messages import (
 from workflows.ticket import TicketWorkflow
 
 
+# A ticket answers TicketRunning for the moment it is opening (its intake, tens of ms) or moving
+# to a new run: the gateway asks again after these pauses (doubling), within the update timeout.
+RUNNING_RETRY_FIRST = 0.02
+RUNNING_RETRY_MAX = 1.0
+
+
 class TicketGateway:
     def __init__(self, client: Client, task_queue: str, update_timeout: float = 30.0) -> None:
         self._client = client
@@ -71,6 +78,21 @@ class TicketGateway:
             raise _unavailable(err) from err
 
     async def act(self, number: int, action: Any, update_id: str | None = None) -> TicketView:
+        """Apply an agent action; a ticket that is just opening or moving to a new run of its
+        workflow (`TicketRunning`: nothing applied) is asked again, for up to the update timeout."""
+        deadline = asyncio.get_running_loop().time() + self._update_timeout
+        pause = RUNNING_RETRY_FIRST
+        while True:
+            try:
+                return await self._act_once(number, action, update_id)
+            except ApiError as err:
+                left = deadline - asyncio.get_running_loop().time()
+                if err.type != "TicketRunning" or left <= pause:
+                    raise
+            await asyncio.sleep(pause)
+            pause = min(pause * 2, RUNNING_RETRY_MAX)
+
+    async def _act_once(self, number: int, action: Any, update_id: str | None) -> TicketView:
         try:
             return await self._handle(number).execute_update(
                 ACT_UPDATE, dataclasses.asdict(action), id=update_id, result_type=TicketView,

@@ -20,6 +20,8 @@ with workflow.unsafe.imports_passed_through():
         INTAKE_ACTIVITY,
         CommitInput,
         CommitResult,
+        NotifyInput,
+        ProjectionInput,
         DispatchInput,
         DispatchResult,
         IntakeInput,
@@ -29,6 +31,7 @@ with workflow.unsafe.imports_passed_through():
         SlaPolicyInput,
         SlaPolicyResult,
     )
+    from workflows.messages import TicketEvent, TicketState
 
 # Intake must not hold a ticket hostage: after a few tries it goes on without triage.
 INTAKE_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(seconds=20), maximum_attempts=5)
@@ -64,3 +67,13 @@ async def execute(spec: ActivitySpec, arg: Any, summary: str) -> Any:
     run = workflow.execute_local_activity if spec.local else workflow.execute_activity
     return await run(spec.name, arg, result_type=spec.result, start_to_close_timeout=spec.timeout,
                      retry_policy=spec.retry, summary=summary)
+
+
+async def commit(state: TicketState, events: list[TicketEvent], notices: list[NotifyInput]) -> None:
+    """Write `events` (the snapshot of `state` after them) and the outbox rows of `notices`."""
+    span = f"events {events[0].seq}..{events[-1].seq}" if events else "no events"
+    kinds = list(dict.fromkeys(n.kind for n in notices))
+    created = any(e.kind == "created" for e in events)
+    await execute(COMMIT, CommitInput(
+        projection=ProjectionInput(snapshot=state.snapshot(), events=events, description=state.description if created else None),
+        notices=list(notices)), summary=f"commit {span}" + (f"; notify {', '.join(kinds)}" if kinds else ""))

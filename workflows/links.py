@@ -53,11 +53,12 @@ async def start_children(state: TicketState, split: Split) -> None:
             workflow.logger.info("sub-ticket %s of %s was started before", child.number, state.number)
 
 
-async def tell_parent(state: TicketState, actor: Actor) -> None:
+async def tell_parent(state: TicketState, actor: Actor, status: str | None = None) -> None:
+    """Tell the parent this ticket's status (`status`: the one it had then, if not now's)."""
     if state.parent is None:
         return
     await _signal(state.parent, CHILD_SIGNAL, {"actor": dataclasses.asdict(actor), "number": state.number,
-                                               "status": state.status, "subject": state.subject})
+                                               "status": status or state.status, "subject": state.subject})
 
 
 async def tell_primary(state: TicketState, merge: Merge) -> None:

@@ -1,5 +1,7 @@
-"""How the ticket workflow runs its activities: all are short database work, so they run
-as local activities, each with its retry policy and a summary that names it."""
+"""How TicketV1 (workflows/ticket_v1.py) runs its activities: as ordinary activities since the
+patch `ordinary-activities`, as local ones in the histories recorded before it, each with its
+retry policy and a summary that names it. TicketV2 runs its activities through the table in
+workflows/activity_specs.py."""
 
 from __future__ import annotations
 
@@ -9,10 +11,8 @@ from typing import Any
 from temporalio import workflow
 from temporalio.common import RetryPolicy
 
-# Every activity here is a short database read or write, so they run as local activities:
-# one marker event each instead of a round trip through the server's task queue. That is
-# what lets thousands of SLA timers fire within the same minute on a small machine
-# (docs/benchmarks.md). Each still has its own retry policy and summary.
+# Every activity here is a short database read or write. Before `ordinary-activities` they ran
+# as local activities: one marker event each instead of a round trip through the server.
 # Intake must not hold a ticket hostage: after a few tries it goes on without triage.
 INTAKE_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(seconds=20), maximum_attempts=5)
 # The read model must converge: retried until the database is back.
@@ -31,7 +31,7 @@ PROJECTION_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_in
 ORDINARY_ACTIVITIES = "ordinary-activities"
 
 
-async def local_activity(name: str, arg: Any, *, result_type: type | None = None, retry: RetryPolicy, summary: str) -> Any:
+async def ticket_activity(name: str, arg: Any, *, result_type: type | None = None, retry: RetryPolicy, summary: str) -> Any:
     """Run one of the ticket's activities (all short database work): as an ordinary activity,
     or, in histories recorded before ORDINARY_ACTIVITIES, as the local activity it was."""
     if workflow.patched(ORDINARY_ACTIVITIES):

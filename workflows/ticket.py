@@ -1,6 +1,14 @@
 """TicketWorkflow: one per ticket, `ticket-<number>`. It declares every message the ticket
 takes (the `act` update, the signals, the `view` query) and hands each to the main loop that
-runs this execution, TicketV1 (workflows/ticket_v1.py).
+runs this execution:
+
+- TicketV2 (workflows/ticket_v2.py) for every run that starts with the patch `hot-path`:
+  handlers apply the pure reducer at once and answer; one loop writes the read model, the
+  outbox and the follow-ups in batches.
+- TicketV1 (workflows/ticket_v1.py) for runs recorded before it, which must replay as they ran.
+
+A ticket that runs TicketV1 takes TicketV2 at its next continue-as-new: both carry the same
+TicketState.
 """
 
 from __future__ import annotations
@@ -30,13 +38,17 @@ with workflow.unsafe.imports_passed_through():
         TicketView,
     )
     from workflows.ticket_v1 import TicketV1
+    from workflows.ticket_v2 import TicketV2
+
+# The patch that brought TicketV2 (docs/workflow-changes.md).
+HOT_PATH = "hot-path"
 
 
 @workflow.defn(name="Ticket")
 class TicketWorkflow:
     @workflow.init
     def __init__(self, inp: TicketInput) -> None:
-        self._run = TicketV1(inp)
+        self._run: TicketV1 | TicketV2 = TicketV2(inp) if workflow.patched(HOT_PATH) else TicketV1(inp)
 
     @workflow.run
     async def run(self, inp: TicketInput) -> TicketSnapshot:

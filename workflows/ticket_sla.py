@@ -13,11 +13,11 @@ import dataclasses
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
-    from workflows import lifecycle, notices, sla
+    from workflows import lifecycle, sla, timers
     from workflows.activity_io import NotifyInput, NotifyResult
-    from workflows.local import PROJECTION_RETRY, local_activity
+    from workflows.local import PROJECTION_RETRY, ticket_activity
     from workflows.messages import NOTIFY_ACTIVITY, SYSTEM, SlaMilestoneReached, TicketState
-    from workflows.sla_types import EscalationLevel, Milestone
+    from workflows.sla_types import EscalationLevel
 
 
 class SlaTimers:
@@ -44,7 +44,7 @@ class SlaTimers:
                     await workflow.wait_condition(
                         changed, timeout=delay,
                         timeout_summary=f"SLA {milestone.clock.replace('_', ' ')} {milestone.kind} "
-                                        f"{_label(milestone)} due {milestone.due_at:%Y-%m-%d %H:%M:%S} UTC")
+                                        f"{timers.label(milestone)} due {milestone.due_at:%Y-%m-%d %H:%M:%S} UTC")
                     continue  # the clocks changed first: re-plan
                 except asyncio.TimeoutError:
                     pass
@@ -61,14 +61,14 @@ class SlaTimers:
         reroutes: list[EscalationLevel] = []
         while (m := sla.next_milestone(self._state.sla)) is not None and m.due_at <= now:
             level = lifecycle.escalation_level(self._state, m)  # under the terms of the clock that breached
-            recipients = _recipients(self._state, m, level)
+            recipients = timers.recipients(self._state, m, level)
             seq = await self._reduce(SlaMilestoneReached(actor=SYSTEM, milestone=m, fired_at=now), project=False)
             if level is not None and level.reassign_team and not level.reassign_agent:
                 reroutes.append(level)
             if recipients:
                 # Who the team roles mean is settled now, before any reassignment (the team
                 # that held the ticket when its clock breached, for an escalation).
-                told.append(_notice(self._state, m, seq, recipients, lifecycle.milestone_team(self._state, m)))
+                told.append(timers.notice(self._state, m, seq, recipients, lifecycle.milestone_team(self._state, m)))
         await self._project()
         for level in reroutes:
             await self._route(f"escalation level {level.level}", team=level.reassign_team)
@@ -78,26 +78,7 @@ class SlaTimers:
             # One commit, after the reassignments: the assignee told is the one who has it now.
             return await self._commit([dataclasses.replace(n, assignee=self._state.assignee) for n in told])  # type: ignore[attr-defined]
         for notice in told:  # in order, so the outbox reads in the order things happened
-            await local_activity(NOTIFY_ACTIVITY, dataclasses.replace(notice, assignee=self._state.assignee),
+            await ticket_activity(NOTIFY_ACTIVITY, dataclasses.replace(notice, assignee=self._state.assignee),
                                  result_type=NotifyResult, retry=PROJECTION_RETRY,
                                  summary=f"notify sla {notice.data['kind']} {notice.data['label']}")
 
-
-def _label(m: Milestone) -> str:
-    return {"warning": f"{m.n}%", "breach": "", "escalation": f"level {m.n}"}[m.kind]
-
-
-def _recipients(state: TicketState, m: Milestone, level: EscalationLevel | None) -> list[str]:
-    policy = lifecycle.milestone_terms(state, m)
-    if m.kind == "warning" and policy is not None:
-        return next((list(w.notify) for w in policy.warnings if w.percent == m.n), [])
-    if m.kind == "breach":
-        return ["assignee"]
-    return list(level.notify) if level is not None else []
-
-
-def _notice(s: TicketState, m: Milestone, seq: int, recipients: list[str], team: str | None) -> NotifyInput:
-    return NotifyInput(number=s.number, seq=seq, kind=f"sla_{m.kind}", recipients=recipients, assignee=s.assignee,
-                       team=team, subject=f"[#{s.number}] SLA {m.clock.replace('_', ' ')} {m.kind} {_label(m)}: {s.subject}",
-                       data={"milestone": m.id, "due_at": m.due_at.isoformat(), "priority": s.priority, "clock": m.clock,
-                             "kind": m.kind, "label": _label(m), "ticket": notices.ticket_data(s)})

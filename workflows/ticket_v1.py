@@ -18,7 +18,7 @@ from temporalio import workflow
 from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
-    from workflows import alerts, lifecycle, links, notices, search_attributes, sla
+    from workflows import alerts, intake, lifecycle, links, notices, search_attributes, sla
     from workflows.codec import (
         ActionDecodeError,
         decode_action,
@@ -27,7 +27,6 @@ with workflow.unsafe.imports_passed_through():
     from workflows.lifecycle import ActionRejected
     from workflows.messages import (
         ACT_SIGNAL,
-        ACT_UPDATE,
         CUSTOMER_REPLY_SIGNAL,
         DISPATCH_ACTIVITY,
         NOTIFY_ACTIVITY,
@@ -36,7 +35,6 @@ with workflow.unsafe.imports_passed_through():
         SLA_POLICY_ACTIVITY,
         SYSTEM,
         TRIAGE_ACTIVITY,
-        VIEW_QUERY,
         Action,
         DeferredSignal,
         Merge,
@@ -51,10 +49,8 @@ with workflow.unsafe.imports_passed_through():
         TicketView,
         Triaged,
     )
-    from workflows.activity_specs import COMMIT, INTAKE, execute
+    from workflows.activity_specs import commit
     from workflows.activity_io import (
-        CommitInput,
-        IntakeInput,
         DispatchInput,
         DispatchResult,
         NotifyInput,
@@ -69,7 +65,7 @@ with workflow.unsafe.imports_passed_through():
     )
     from workflows.sla_types import RULES_PINNED_TERMS
     from workflows.update_ids import UPDATE_IDS_KEPT, update_key
-    from workflows.local import INTAKE_RETRY, PROJECTION_RETRY, local_activity
+    from workflows.local import INTAKE_RETRY, PROJECTION_RETRY, ticket_activity
     from workflows.ticket_closing import ClosingTimers
     from workflows.ticket_signals import OutsideEvents
     from workflows.ticket_sla import SlaTimers
@@ -195,7 +191,7 @@ class TicketV1(SlaTimers, ClosingTimers, OutsideEvents):
             return await self._intake_at_once()
         s = self._state
         try:
-            triage = await local_activity(
+            triage = await ticket_activity(
                 TRIAGE_ACTIVITY,
                 TriageInput(number=s.number, subject=s.subject, description=s.description,
                             requester_email=s.requester_email, channel=s.channel,
@@ -218,38 +214,15 @@ class TicketV1(SlaTimers, ClosingTimers, OutsideEvents):
         await self._send(notices.received(self._state, 1))
 
     async def _intake_at_once(self) -> None:
-        """Intake in one activity (BATCHED_ACTIVITIES); a failure opens the ticket untriaged and
-        unrouted, and the history and the log say why."""
-        s = self._state
-        triage = TriageInput(number=s.number, subject=s.subject, description=s.description,
-                             requester_email=s.requester_email, channel=s.channel, priority=s.priority,
-                             category=s.category, tags=list(s.tags), labels=alerts.group_labels(s.alerts))
-        policy = None
-        try:
-            # The routing decision is recorded as this ticket's event 3 (after created, triaged).
-            found = await execute(INTAKE, IntakeInput(triage=triage, decision_key=f"{s.number}:{s.last_seq + 2}"),
-                                  summary="intake: triage, route, SLA policy")
-            t = found.triage
-            triaged = Triaged(actor=SYSTEM, category=t.category, priority=t.priority,  # type: ignore[arg-type]
-                              tags=t.tags, rules=t.rules, reasons=t.reasons, auto_resolve=t.auto_resolve)
-            route, policy = found.route, found.policy
-        except ActivityError as err:
-            workflow.logger.warning("intake failed for ticket %s: %s", s.number, err.cause)
-            triaged = Triaged(actor=SYSTEM, category=s.category, priority=s.priority,  # type: ignore[arg-type]
-                              rules=[f"triage failed: {err.cause}"])
-            route = RouteResult(team=None, assignee=None, reason=f"routing failed: {err.cause}")
-        await self._reduce(triaged, project=False)
-        await self._reduce(Routed(actor=SYSTEM, team=route.team, assignee=route.assignee, reason=f"intake: {route.reason}"),
-                           project=False)
-        if policy is not None:
-            await self._reduce(SlaPolicyLoaded(actor=SYSTEM, policy=policy.policy, tier=policy.tier,
-                                               reason=f"intake: {policy.reason}"), project=False)
+        """Intake in one activity (BATCHED_ACTIVITIES)."""
+        for action in await intake.decide(self._state):
+            await self._reduce(action, project=False)
         await self._commit(notices.received(self._state, 1))
 
     async def _route(self, why: str, team: str | None = None, project: bool = True) -> None:
         s = self._state
         try:
-            route = await local_activity(
+            route = await ticket_activity(
                 ROUTE_ACTIVITY,
                 RouteInput(number=s.number, category=s.category, tags=list(s.tags), priority=s.priority, team=team,
                            decision_key=f"{s.number}:{s.last_seq + 1}"),
@@ -266,7 +239,7 @@ class TicketV1(SlaTimers, ClosingTimers, OutsideEvents):
     async def _load_policy(self, why: str, never_later: bool = False) -> None:
         s = self._state
         try:
-            found = await local_activity(
+            found = await ticket_activity(
                 SLA_POLICY_ACTIVITY,
                 SlaPolicyInput(number=s.number, priority=s.priority, category=s.category, requester_email=s.requester_email),
                 result_type=SlaPolicyResult,
@@ -325,13 +298,7 @@ class TicketV1(SlaTimers, ClosingTimers, OutsideEvents):
         events, self._unprojected = self._unprojected, []
         if not events and not messages:
             return
-        s = self._state
-        span = f"events {events[0].seq}..{events[-1].seq}" if events else "no events"
-        kinds = list(dict.fromkeys(m.kind for m in messages))
-        await execute(COMMIT, CommitInput(
-            projection=ProjectionInput(snapshot=s.snapshot(), events=events,
-                                       description=s.description if any(e.kind == "created" for e in events) else None),
-            notices=list(messages)), summary=f"commit {span}" + (f"; notify {', '.join(kinds)}" if kinds else ""))
+        await commit(self._state, events, messages)
 
     def _keep_recent_only(self) -> bool:
         if self._bounded is None:
@@ -359,7 +326,7 @@ class TicketV1(SlaTimers, ClosingTimers, OutsideEvents):
             return await self._commit(messages)
         for message in messages:
             try:
-                await local_activity(NOTIFY_ACTIVITY, message, result_type=NotifyResult, retry=INTAKE_RETRY,
+                await ticket_activity(NOTIFY_ACTIVITY, message, result_type=NotifyResult, retry=INTAKE_RETRY,
                                      summary=f"notify {message.kind}")
             except ActivityError as err:  # a ticket must not stall on its mail; the log and the history say so
                 workflow.logger.warning("ticket %s: %s notification failed: %s", self._state.number, message.kind, err.cause)
@@ -368,7 +335,7 @@ class TicketV1(SlaTimers, ClosingTimers, OutsideEvents):
         """`agent` just lost this ticket: tickets waiting in their teams' queues may go to them."""
         reason = f"{agent} freed capacity (#{self._state.number} {why})"
         try:
-            found = await local_activity(DISPATCH_ACTIVITY, DispatchInput(agent=agent, number=self._state.number, reason=reason),
+            found = await ticket_activity(DISPATCH_ACTIVITY, DispatchInput(agent=agent, number=self._state.number, reason=reason),
                                  result_type=DispatchResult, retry=INTAKE_RETRY, summary=f"dispatch queue for {agent}")
         except ActivityError as err:  # the queue's own sweep picks the tickets up later
             workflow.logger.warning("dispatch after ticket %s failed: %s", self._state.number, err.cause)
@@ -382,7 +349,7 @@ class TicketV1(SlaTimers, ClosingTimers, OutsideEvents):
         events, self._unprojected = self._unprojected, []
         if not events:
             return
-        await local_activity(
+        await ticket_activity(
             PROJECT_ACTIVITY,
             ProjectionInput(snapshot=self._state.snapshot(), events=events,
                             description=self._state.description if any(e.kind == "created" for e in events) else None),

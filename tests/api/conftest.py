@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from api.app import create_app
 from models.settings import Settings
-from models.tables import Agent
+from models.tables import Agent, TicketRow
 from models.tokens import issue_token
 from servicedesk.worker import build_worker
 from tests.conftest import worker_settings
@@ -43,18 +43,39 @@ class Desk:
         return r.json()
 
     async def wait_routed(self, number: int, timeout: float = 15.0) -> dict:
-        """Intake (triage + routing) runs right after creation; wait for its events."""
+        """Intake (triage + routing) runs right after creation; wait for its events, in the
+        workflow and in the read model."""
         deadline = asyncio.get_running_loop().time() + timeout
         while True:
             t = await self.ticket(number)
             if t["last_seq"] >= 4:  # created, triaged, routed, sla_policy
+                await self.projected(number, t["last_seq"], timeout)
                 return t
             if asyncio.get_running_loop().time() > deadline:
                 raise AssertionError(f"ticket {number} not routed: {t}")
             await asyncio.sleep(0.05)
 
-    async def act(self, number: int, role: str = "agent", headers: dict | None = None, **body) -> httpx.Response:
-        return await self.http.post(f"/tickets/{number}/actions", json=body, headers=self.auth(role) | (headers or {}))
+    async def projected(self, number: int, seq: int, timeout: float = 15.0) -> None:
+        """Wait until the read model has the ticket's events up to `seq`. It follows the
+        workflow by about one activity round trip (the action's answer and the ticket's view
+        are the truth; lists, reports and the outbox follow)."""
+        deadline = asyncio.get_running_loop().time() + timeout
+        while True:
+            with self.db.sessions() as s:
+                row = s.get(TicketRow, number)
+                if row is not None and row.last_seq >= seq:
+                    return
+            if asyncio.get_running_loop().time() > deadline:
+                raise AssertionError(f"the read model did not reach event {seq} of ticket {number}")
+            await asyncio.sleep(0.02)
+
+    async def act(self, number: int, role: str = "agent", headers: dict | None = None, settle: bool = True,
+                  **body) -> httpx.Response:
+        """POST an action; with `settle`, return once the read model has caught up with it."""
+        r = await self.http.post(f"/tickets/{number}/actions", json=body, headers=self.auth(role) | (headers or {}))
+        if settle and r.status_code == 200:
+            await self.projected(number, r.json()["last_seq"])
+        return r
 
     async def wait_for(self, number: int, check, timeout: float = 20.0) -> dict:
         """Poll the ticket's live view until `check(view)` holds (things that follow a signal

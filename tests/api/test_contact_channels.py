@@ -36,6 +36,7 @@ async def test_agent_logs_a_phone_call_and_a_chat_on_a_ticket(desk):
         await asyncio.sleep(0.05)
     assert [(e["channel"], e["author"]["kind"], e["author"]["id"]) for e in t["conversation"]] == [
         ("phone", "customer", "dana@customer.example"), ("chat", "customer", "dana@customer.example")]
+    await desk.projected(number, t["last_seq"])  # the events list is the read model's
     events = (await desk.http.get(f"/tickets/{number}/events", headers=desk.auth())).json()
     logged = [e["data"] for e in events if e["kind"] == "customer_reply"]
     assert [(d["channel"], d["recorded_by"]) for d in logged] == [("phone", "sam@demo.example"), ("chat", "sam@demo.example")]

@@ -27,7 +27,8 @@ from workflows.ticket import TicketWorkflow
 CORPUS = Path(__file__).parents[1] / "histories"
 FILES = sorted(CORPUS.glob("*.json"))
 TICKET_FILES = [p for p in FILES if not p.stem.startswith(("delivery_", "audit_archive"))]
-MAX_CORPUS_BYTES = 3 * 1024 * 1024
+# Each live patch that changes the commands adds a set of histories (docs/workflow-changes.md).
+MAX_CORPUS_BYTES = 4 * 1024 * 1024
 
 # What the corpus must keep covering (tests/histories/README.md says which scenario records
 # which): deleting a file, or re-recording one that no longer reaches its path, fails here.
