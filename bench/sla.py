@@ -36,6 +36,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from sqlalchemy import delete, func, select
+from temporalio.api.enums.v1 import EventType
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -122,6 +123,13 @@ def start_worker(address: str, db_url: str, data: Path, index: int) -> subproces
     out = (data / f"worker-{index}.log").open("ab")
     return subprocess.Popen([sys.executable, "-m", "servicedesk", "worker"], cwd=ROOT, env=env,
                             stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+
+
+def resident_mib(pid: int) -> float:
+    """A process's resident set size (VmRSS), from /proc."""
+    with open(f"/proc/{pid}/status") as f:
+        kib = next(int(line.split()[1]) for line in f if line.startswith("VmRSS:"))
+    return kib / 1024
 
 
 def stop_all(children: list[tuple[str, subprocess.Popen]], timeout: float = 20.0) -> None:
@@ -286,6 +294,22 @@ async def run(args, data: Path, children: list[tuple[str, subprocess.Popen]]) ->
         span = (fired[-1] - fired[0]).total_seconds()
         print(f"  escalations fired {fired[0]:%H:%M:%S} .. {fired[-1]:%H:%M:%S} UTC "
               f"({span:.1f} s, {len(fired) / span if span else float('nan'):.1f}/s)")
+    # What one firing costs the server: a sample of tickets, the events from the breach's timer
+    # firing on (nothing else happens to these tickets after it: each then waits, open).
+    costs = []
+    for number in sorted(escalations)[::max(1, len(escalations) // 10)][:10]:
+        history = await client.get_workflow_handle(f"ticket-{number}").fetch_history()
+        names = [EventType.Name(e.event_type).removeprefix("EVENT_TYPE_") for e in history.events]
+        fired = max(i for i, name in enumerate(names) if name == "TIMER_FIRED")
+        after = names[fired:]
+        costs.append((len(after), after.count("WORKFLOW_TASK_COMPLETED"), after.count("ACTIVITY_TASK_SCHEDULED")))
+    if costs:
+        med = [sorted(c[i] for c in costs)[len(costs) // 2] for i in range(3)]
+        print(f"  one firing (breach + level 1), median of {len(costs)} histories: {med[0]} events, "
+              f"{med[1]} workflow tasks, {med[2]} activities")
+    for name, proc in children:  # every ticket is still open here (each waits for its resolution)
+        if name.startswith("worker"):
+            print(f"  {name}: resident memory {resident_mib(proc.pid):.0f} MiB with {n} open tickets")
     missing = [r for r in unfinished if r.number not in escalations]
     if missing:
         print(f"  {len(missing)} ticket(s) without an escalation; first few:")

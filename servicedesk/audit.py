@@ -141,6 +141,10 @@ async def replay_export(export: dict[str, Any]) -> list[str]:
     replayer = Replayer(workflows=[TicketWorkflow, NotificationDelivery, AuditArchiveWorkflow])
     problems = []
     for run, history in zip(export["manifest"]["runs"], export["histories"], strict=False):
+        if not any(e.get("eventType") == "EVENT_TYPE_WORKFLOW_TASK_COMPLETED" for e in history.get("events", [])):
+            # A run exported the moment it started has made no decision yet: nothing to replay
+            # (and the SDK's Replayer waits for ever on a history with no workflow task).
+            continue
         try:
             await replayer.replay_workflow(WorkflowHistory.from_json(workflow_id, history))
         except Exception as err:  # noqa: BLE001 - each run's failure is reported, the others still replay

@@ -7,6 +7,7 @@ from concurrent.futures import ThreadPoolExecutor
 from sqlalchemy.orm import Session, sessionmaker
 from temporalio.client import Client
 from temporalio.worker import Worker
+from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
 import inspect
 import typing
@@ -28,6 +29,11 @@ from workflows.delivery import NotificationDelivery
 from workflows.ticket import TicketWorkflow
 
 ACTIVITY_THREADS = 16
+# The workflows run in the SDK's sandbox, which still catches non-deterministic calls (the clock,
+# files, randomness), but imports every module once for all of them instead of once per cached
+# workflow: our workflow modules keep no state at module level (workflows/*), and a sandbox per
+# ticket cost about half a megabyte each (docs/benchmarks.md, "Memory").
+RUNNER = SandboxedWorkflowRunner(restrictions=SandboxRestrictions.default.with_passthrough_all_modules())
 # Keep every open ticket's workflow in memory (the SDK's default is 1,000): an evicted one
 # must replay its history before it can act, which makes escalations late under load.
 CACHED_WORKFLOWS = 10_000
@@ -61,6 +67,7 @@ def build_worker(client: Client, sessions: sessionmaker[Session], task_queue: st
         # Activities use synchronous SQLAlchemy sessions, so they run on threads.
         activity_executor=ThreadPoolExecutor(max_workers=ACTIVITY_THREADS),
         max_cached_workflows=CACHED_WORKFLOWS,
+        workflow_runner=RUNNER,
     )
 
 
