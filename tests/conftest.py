@@ -7,6 +7,7 @@ alembic and seeded with the demo organisation.
 
 from __future__ import annotations
 
+import asyncio
 import atexit
 import itertools
 import os
@@ -25,6 +26,7 @@ from models.db import make_engine, make_sessions
 from models.migrate import start_ticket_numbers_at, upgrade
 from models.seed import seed_demo
 from models.settings import Settings
+from models.tables import TicketRow
 from servicedesk.binaries import find_executable
 from servicedesk.search_attributes import register_search_attributes
 from tests.notification_servers import Mailbox
@@ -81,6 +83,21 @@ def _postgres_available() -> str | None:
         return None
     except Exception as err:  # report why, below
         return f"{type(err).__name__}: {err}".splitlines()[0]
+
+
+async def projected(db: Database, number: int, seq: int, timeout: float = 15.0) -> None:
+    """Wait until the read model has ticket `number`'s events up to `seq`. It follows the
+    workflow by about one activity round trip (an action's answer and the ticket's view are the
+    truth; lists, reports and the outbox follow)."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while True:
+        with db.sessions() as s:
+            row = s.get(TicketRow, number)
+            if row is not None and row.last_seq >= seq:
+                return
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError(f"the read model did not reach event {seq} of ticket {number}")
+        await asyncio.sleep(0.02)
 
 
 @pytest.fixture(scope="session")

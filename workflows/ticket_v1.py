@@ -10,7 +10,6 @@ each one's events are projected before the next starts.
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 from datetime import datetime
 from typing import Any
 
@@ -18,7 +17,7 @@ from temporalio import workflow
 from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
-    from workflows import alerts, intake, lifecycle, links, notices, search_attributes, sla
+    from workflows import alerts, intake, lifecycle, links, notices, runs, search_attributes, sla
     from workflows.codec import (
         ActionDecodeError,
         decode_action,
@@ -154,7 +153,7 @@ class TicketV1(SlaTimers, ClosingTimers, OutsideEvents):
             self._carrying = False
         timers = [asyncio.create_task(self._sla_timers()), asyncio.create_task(self._confirmation_timer())]
         await workflow.wait_condition(
-            lambda: self._state.status == "closed" or self._should_continue_as_new(inp)
+            lambda: self._state.status == "closed" or runs.continue_as_new_due(inp)
         )
         if self._state.status == "closed":
             await asyncio.gather(*timers)  # both end on their own once the ticket is closed
@@ -172,17 +171,7 @@ class TicketV1(SlaTimers, ClosingTimers, OutsideEvents):
         if self._state.status == "closed" and not self._draining:
             return self._state.snapshot()
         # Draining, a ticket closed meanwhile continues too: the next run waits for its survey.
-        carried = dataclasses.replace(self._state, sla=sla.prune_done(self._state.sla))
-        workflow.continue_as_new(
-            dataclasses.replace(inp, carried=carried, applied_update_ids=self._applied_update_ids[-UPDATE_IDS_KEPT:],
-                                deferred_signals=list(self._deferred))
-        )
-
-    def _should_continue_as_new(self, inp: TicketInput) -> bool:
-        limit = inp.continue_as_new_after_events
-        if limit and workflow.info().get_current_history_length() >= limit:
-            return True
-        return workflow.info().is_continue_as_new_suggested()
+        workflow.continue_as_new(runs.next_run(inp, self._state, self._applied_update_ids[-UPDATE_IDS_KEPT:], self._deferred))
 
     async def _intake(self) -> None:
         """Triage, route, find the SLA policy; `created` and all this reach the read model in

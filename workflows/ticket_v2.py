@@ -30,7 +30,7 @@ from temporalio import workflow
 from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
-    from workflows import followups, intake, lifecycle, links, notices, search_attributes, sla
+    from workflows import followups, intake, lifecycle, links, notices, runs, search_attributes, sla
     from workflows.activity_io import (
         DispatchInput,
         NotifyInput,
@@ -137,7 +137,7 @@ class TicketV2:
             self._waiting = []
         loop = asyncio.create_task(self._drain_batches())
         timers = [asyncio.create_task(self._sla_timer.run()), asyncio.create_task(self._closing.confirmation())]
-        await workflow.wait_condition(lambda: self._state.status == "closed" or self._should_continue_as_new(inp))
+        await workflow.wait_condition(lambda: self._state.status == "closed" or runs.continue_as_new_due(inp))
         if self._state.status == "closed":
             await asyncio.gather(*timers)  # both end on their own once the ticket is closed
             await self._closing.survey()
@@ -150,15 +150,7 @@ class TicketV2:
         if self._state.status == "closed" and not self._draining:
             return self._state.snapshot()
         # A ticket closed while draining continues too: the next run waits for its survey.
-        carried = dataclasses.replace(self._state, sla=sla.prune_done(self._state.sla))
-        workflow.continue_as_new(dataclasses.replace(
-            inp, carried=carried, applied_update_ids=self._updates.carried(), deferred_signals=list(self._waiting)))
-
-    def _should_continue_as_new(self, inp: TicketInput) -> bool:
-        limit = inp.continue_as_new_after_events
-        if limit and workflow.info().get_current_history_length() >= limit:
-            return True
-        return workflow.info().is_continue_as_new_suggested()
+        workflow.continue_as_new(runs.next_run(inp, self._state, self._updates.carried(), self._waiting))
 
     async def _intake(self) -> None:
         """Triage, routing and the SLA policy, from one activity (workflows/intake.py)."""

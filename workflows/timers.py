@@ -5,7 +5,6 @@ firing applies its actions at once, so nothing runs between the decision and the
 
 from __future__ import annotations
 
-import asyncio
 
 from temporalio import workflow
 
@@ -39,7 +38,7 @@ class SlaTimer:
                 try:
                     await workflow.wait_condition(changed, timeout=delay, timeout_summary=_summary(milestone))
                     continue  # the clocks changed first: re-plan
-                except asyncio.TimeoutError:
+                except TimeoutError:
                     pass
             if t.sla_version == version:
                 self.fire_due()
@@ -88,7 +87,7 @@ class ClosingTimers:
                         lambda: t.state.confirmation_due_at != due, timeout=delay,
                         timeout_summary=f"confirmation of #{t.state.number} awaited until {due:%Y-%m-%d %H:%M:%S} UTC")
                     continue  # confirmed, rejected, reopened or closed meanwhile
-                except asyncio.TimeoutError:
+                except TimeoutError:
                     pass
             s = t.state
             if s.confirmation_due_at == due and s.status == "resolved" and s.resolved_at is not None:
@@ -106,7 +105,7 @@ class ClosingTimers:
                         lambda: not closing.survey_open(t.state), timeout=delay,
                         timeout_summary=f"survey of #{t.state.number} open until {survey.expires_at:%Y-%m-%d %H:%M:%S} UTC")
                     continue
-                except asyncio.TimeoutError:
+                except TimeoutError:
                     pass
             if closing.survey_open(t.state):
                 t.apply(SurveyExpired(actor=SYSTEM))

@@ -11,11 +11,10 @@ import pytest
 from sqlalchemy import select
 
 from api.app import create_app
-from models.settings import Settings
-from models.tables import Agent, TicketRow
+from models.tables import Agent
 from models.tokens import issue_token
 from servicedesk.worker import build_worker
-from tests.conftest import worker_settings
+from tests.conftest import projected, worker_settings
 
 ROLES = {"agent": "sam@demo.example", "supervisor": "sue@demo.example", "admin": "admin@demo.example",
          "auditor": "audrey@demo.example"}
@@ -56,18 +55,8 @@ class Desk:
             await asyncio.sleep(0.05)
 
     async def projected(self, number: int, seq: int, timeout: float = 15.0) -> None:
-        """Wait until the read model has the ticket's events up to `seq`. It follows the
-        workflow by about one activity round trip (the action's answer and the ticket's view
-        are the truth; lists, reports and the outbox follow)."""
-        deadline = asyncio.get_running_loop().time() + timeout
-        while True:
-            with self.db.sessions() as s:
-                row = s.get(TicketRow, number)
-                if row is not None and row.last_seq >= seq:
-                    return
-            if asyncio.get_running_loop().time() > deadline:
-                raise AssertionError(f"the read model did not reach event {seq} of ticket {number}")
-            await asyncio.sleep(0.02)
+        """Wait until the read model has the ticket's events up to `seq` (tests/conftest.py)."""
+        await projected(self.db, number, seq, timeout)
 
     async def act(self, number: int, role: str = "agent", headers: dict | None = None, settle: bool = True,
                   **body) -> httpx.Response:

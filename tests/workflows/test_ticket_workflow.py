@@ -23,7 +23,7 @@ from temporalio.worker import Replayer
 
 from models.tables import SlaPolicy, SurveyResponse, TicketEventRow, TicketRow
 from servicedesk.worker import build_worker
-from tests.conftest import worker_settings
+from tests.conftest import projected, worker_settings
 from workflows import lifecycle
 from workflows import messages as m
 from workflows.ticket import TicketWorkflow
@@ -51,20 +51,6 @@ async def _act(handle: WorkflowHandle, action, update_id: str | None = None) -> 
     raise AssertionError("the ticket stayed TicketRunning")
 
 
-async def _projected(db, number: int, seq: int, timeout: float = 10.0) -> None:
-    """Wait until the read model has the ticket's events up to `seq`: it follows the workflow by
-    about one activity round trip (the update's answer and the view are the truth)."""
-    deadline = asyncio.get_running_loop().time() + timeout
-    while True:
-        with db.sessions() as s:
-            row = s.get(TicketRow, number)
-            if row is not None and row.last_seq >= seq:
-                return
-        if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError(f"the read model did not reach event {seq} of ticket {number}")
-        await asyncio.sleep(0.02)
-
-
 async def _view(handle: WorkflowHandle) -> m.TicketView:
     return await handle.query(m.VIEW_QUERY, result_type=m.TicketView)
 
@@ -88,7 +74,7 @@ async def ticket(time_skipping, sqlite_database, task_queue):
         handle = await time_skipping.client.start_workflow(
             TicketWorkflow.run, _input(number), id=m.ticket_workflow_id(number), task_queue=task_queue)
         await _until(handle, lambda v: v.ticket.last_seq >= 4)  # created, triaged, routed, sla_policy
-        await _projected(sqlite_database, number, 4)
+        await projected(sqlite_database, number, 4)
         yield handle, number, sqlite_database
 
 
@@ -117,7 +103,7 @@ async def test_update_returns_new_view_and_records_actor(ticket):
     assert view.conversation[-1].author == ANN and view.conversation[-1].visibility == "public"
     view = await _act(handle, m.Note(actor=ANN, body="Probably the firewall change"))
     assert view.conversation[-1].visibility == "internal"
-    await _projected(db, number, view.ticket.last_seq)
+    await projected(db, number, view.ticket.last_seq)
     with db.sessions() as s:
         last = s.scalars(select(TicketEventRow).where(TicketEventRow.number == number).order_by(TicketEventRow.seq.desc())).first()
         assert (last.kind, last.actor_id, last.actor_kind) == ("note", ANN.id, "agent")
