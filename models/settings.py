@@ -34,6 +34,11 @@ class Settings(BaseSettings):
     api_port: int = 8000
     # Requests larger than this are refused with 413 before they are read.
     max_body_bytes: int = Field(default=256 * 1024, ge=1024)
+    # Open tickets a worker keeps in memory, most recently active first (about 0.13 MiB each,
+    # docs/benchmarks.md "Memory"). A ticket beyond it is evicted and replays its history (since
+    # its last continue-as-new) before its next step: the bound on a worker's memory, whatever
+    # the number of open tickets.
+    cached_workflows: int = Field(default=5000, ge=1)
     # How long the API waits for a workflow to acknowledge an action.
     update_timeout_seconds: float = Field(default=30.0, gt=0)
     # Closed ticket histories kept by the Temporal namespace (dev server), for auditors.

@@ -34,9 +34,6 @@ ACTIVITY_THREADS = 16
 # workflow: our workflow modules keep no state at module level (workflows/*), and a sandbox per
 # ticket cost about half a megabyte each (docs/benchmarks.md, "Memory").
 RUNNER = SandboxedWorkflowRunner(restrictions=SandboxRestrictions.default.with_passthrough_all_modules())
-# Keep every open ticket's workflow in memory (the SDK's default is 1,000): an evicted one
-# must replay its history before it can act, which makes escalations late under load.
-CACHED_WORKFLOWS = 10_000
 
 
 def build_worker(client: Client, sessions: sessionmaker[Session], task_queue: str,
@@ -66,7 +63,7 @@ def build_worker(client: Client, sessions: sessionmaker[Session], task_queue: st
         activities=activities,
         # Activities use synchronous SQLAlchemy sessions, so they run on threads.
         activity_executor=ThreadPoolExecutor(max_workers=ACTIVITY_THREADS),
-        max_cached_workflows=CACHED_WORKFLOWS,
+        max_cached_workflows=settings.cached_workflows,
         workflow_runner=RUNNER,
     )
 
