@@ -27,7 +27,8 @@ from api.gateway import TicketGateway
 from api.intake import Intake
 from models import alerts as groups
 from models.settings import Settings
-from workflows.messages import Actor, AlertNotice, AlertSource
+from workflows import alerts
+from workflows.messages import Actor, AlertNotice, AlertSource, TicketView
 
 SOURCE = "alertmanager"
 
@@ -36,7 +37,7 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class Outcome:
-    outcome: Literal["opened", "appended", "ignored"]
+    outcome: Literal["opened", "appended", "unchanged", "ignored"]
     number: int | None = None
     reason: str | None = None
 
@@ -59,7 +60,13 @@ class AlertService:
                              alerts=payload.instances())
         current = await run_in_threadpool(self._current, key_hash)
         if current is not None:
-            if await self._deliver(current.number, groups.intake_key(key_hash, current.generation), notice):
+            view = await self._gateway.view(current.number)
+            if view is not None and view.ticket.status != "closed" and not any(alerts.changes(view, notice)):
+                # A repeat (Alertmanager's repeat_interval, or a retried delivery): nothing to add.
+                await run_in_threadpool(self._seen, key_hash, payload.status)
+                return Outcome("unchanged", current.number,
+                               f"ticket #{current.number} already has every alert of this notification as it is")
+            if await self._deliver(current.number, groups.intake_key(key_hash, current.generation), notice, view):
                 await run_in_threadpool(self._seen, key_hash, payload.status)
                 return Outcome("appended", current.number)
             if not payload.firing:
@@ -107,12 +114,13 @@ class AlertService:
 
     # --- delivering --------------------------------------------------------------------
 
-    async def _deliver(self, number: int, key: str, notice: AlertNotice) -> bool:
+    async def _deliver(self, number: int, key: str, notice: AlertNotice, view: TicketView | None = None) -> bool:
         """Signal the notification to the group's ticket: True when delivered, False when
-        the ticket is closed (or closed so long ago that its history is gone)."""
+        the ticket is closed (or closed so long ago that its history is gone). `view`: the
+        ticket's, if the caller just read it."""
         # A closed ticket's workflow may still be running (its survey is open) and would take the
         # signal only to ignore it: ask first.
-        view = await self._gateway.view(number)
+        view = view or await self._gateway.view(number)
         if view is not None and view.ticket.status == "closed":
             return False
         for _ in range(3):

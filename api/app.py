@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from sqlalchemy.orm import Session, sessionmaker
 from temporalio.client import Client
 
@@ -16,6 +16,8 @@ from api.intake import Intake
 from api.limits import BodySizeLimit
 from api.mail.inbound import MailIntake
 from api.mail.smtp import SmtpListener
+from api.openapi import install_openapi
+from api.params import known_query_parameters
 from api.portal import install_portal
 from api import supervisor as supervisor_pages
 from api.routes import alerts as alert_routes
@@ -37,6 +39,9 @@ from api.routes import (
 from api.schemas_actions import ACTION_BODIES
 from models.db import make_engine, make_sessions
 from models.settings import Settings
+
+# Every JSON operation refuses query parameters it does not declare (the pages read their own forms).
+JSON_OPERATION = [Depends(known_query_parameters)]
 
 DESCRIPTION = """A service desk where every ticket is a durable Temporal workflow.
 
@@ -86,21 +91,17 @@ def create_app(settings: Settings | None = None, *, temporal: Client | None = No
         ("POST", r"/inbound/email", settings.max_message_bytes),
         ("POST", r"/tickets/\d+/attachments", settings.max_attachment_bytes + 64 * 1024),  # + multipart framing
     ))
-    app.include_router(health.router)
-    app.include_router(tickets.router)
-    app.include_router(audit_routes.router)  # timelines and exports from workflow histories (docs/audit.md)
-    app.include_router(audit_routes.archives)  # the archived histories and their digests
-    app.include_router(directory.router)
-    app.include_router(sla.router)
-    app.include_router(sla_admin.router)
-    app.include_router(triage_admin.router)
-    app.include_router(availability.router)
-    app.include_router(routing_admin.router)
-    app.include_router(alert_routes.router)
-    app.include_router(inbound_mail.router)
-    app.include_router(attachments.router)
-    app.include_router(webhooks_admin.router)  # webhooks and the outbox (docs/notifications.md)
-    app.include_router(reports.router)  # reports from the read model (docs/reports.md)
+    json_routers = (
+        health.router, tickets.router,
+        audit_routes.router, audit_routes.archives,  # timelines, exports and archived histories (docs/audit.md)
+        directory.router, sla.router, sla_admin.router, triage_admin.router, availability.router,
+        routing_admin.router, alert_routes.router, inbound_mail.router, attachments.router,
+        webhooks_admin.router,  # webhooks and the outbox (docs/notifications.md)
+        reports.router,  # reports from the read model (docs/reports.md)
+    )
+    for router in json_routers:
+        app.include_router(router, dependencies=JSON_OPERATION)
+    install_openapi(app)  # every error answer documented, in the one shape
     install_portal(app)  # the customer portal's pages (docs/portal.md)
     app.include_router(supervisor_pages.router)  # sign-in and reports as charts (docs/reports.md)
     return app

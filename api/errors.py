@@ -8,6 +8,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.orm.exc import StaleDataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 # The one table from error type to HTTP status.
@@ -142,7 +143,14 @@ def _on_api_error(_request: Request, exc: ApiError) -> JSONResponse:
     return error_response(exc)
 
 
+def _on_stale_row(_request: Request, exc: StaleDataError) -> JSONResponse:
+    # A change found its row gone at write time: another request deleted it in between (the
+    # admin resources are read, then written). What the caller changes no longer exists.
+    return error_response(ApiError("NotFound", "it was deleted while this request was changing it"))
+
+
 def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(ApiError, _on_api_error)  # type: ignore[arg-type]
+    app.add_exception_handler(StaleDataError, _on_stale_row)  # type: ignore[arg-type]
     app.add_exception_handler(RequestValidationError, _on_validation_error)  # type: ignore[arg-type]
     app.add_exception_handler(StarletteHTTPException, _on_http_exception)  # type: ignore[arg-type]

@@ -84,7 +84,8 @@ class TicketGateway:
         pause = RUNNING_RETRY_FIRST
         while True:
             try:
-                return await self._act_once(number, action, update_id)
+                return await self._act_once(number, action, update_id,
+                                            max(0.1, deadline - asyncio.get_running_loop().time()))
             except ApiError as err:
                 left = deadline - asyncio.get_running_loop().time()
                 if err.type != "TicketRunning" or left <= pause:
@@ -92,19 +93,22 @@ class TicketGateway:
             await asyncio.sleep(pause)
             pause = min(pause * 2, RUNNING_RETRY_MAX)
 
-    async def _act_once(self, number: int, action: Any, update_id: str | None) -> TicketView:
+    async def _act_once(self, number: int, action: Any, update_id: str | None, wait: float) -> TicketView:
+        # Past `wait` the caller gets 504; the action may still apply, and a retry with the same
+        # Idempotency-Key (the update id) answers with its outcome instead of acting twice. The
+        # SDK's rpc_timeout bounds one call only: with no worker, the server answers each long
+        # poll (about 20 s) with "not yet" and the SDK asks again, without end. So the whole wait
+        # is bounded here.
+        timeout = ApiError("Timeout", f"ticket {number} did not acknowledge the action in time; it may still apply: "
+                           "retry with the same Idempotency-Key to find out")
         try:
-            return await self._handle(number).execute_update(
+            return await asyncio.wait_for(self._handle(number).execute_update(
                 ACT_UPDATE, dataclasses.asdict(action), id=update_id, result_type=TicketView,
-                # Past this the caller gets 504; the action may still apply, and a retry with the
-                # same Idempotency-Key (the update id) answers with its outcome instead of acting twice.
-                rpc_timeout=timedelta(seconds=self._update_timeout),
-            )
+                rpc_timeout=timedelta(seconds=wait)), timeout=wait)
         except WorkflowUpdateFailedError as err:
             raise _from_failure(err.cause) from err
-        except WorkflowUpdateRPCTimeoutOrCancelledError as err:
-            raise ApiError("Timeout", f"ticket {number} did not acknowledge the action in time; it may still apply: "
-                           "retry with the same Idempotency-Key to find out") from err
+        except (WorkflowUpdateRPCTimeoutOrCancelledError, TimeoutError) as err:
+            raise timeout from err
         except RPCError as err:
             raise await self._not_found_or_unavailable(number, err) from err
 

@@ -18,6 +18,9 @@ Role = Literal["assignee", "team", "team_lead", "manager"]
 Recipient = Role | Email
 Tier = Literal["standard", "vip"]
 Seconds = Annotated[int, Field(ge=1, le=366 * 24 * 3600)]
+# [start, end] in HH:MM. A list of two, not a tuple: a tuple's `prefixItems` inside a map is more
+# than some OpenAPI tools read (schemathesis refused the calendar's response schema).
+Span = Annotated[list[str], Field(min_length=2, max_length=2)]
 
 
 class CalendarIn(Strict):
@@ -27,7 +30,7 @@ class CalendarIn(Strict):
         "holidays": ["2026-12-25", "2027-01-01"],
     }]})
     timezone: str = "UTC"
-    weekly_hours: dict[str, list[tuple[str, str]]] | None = Field(
+    weekly_hours: dict[str, list[Span]] | None = Field(
         default=None, description="Open hours per weekday (mon..sun), [start, end] in HH:MM; null means 24x7")
     holidays: list[date] = []
 
@@ -42,7 +45,7 @@ class CalendarIn(Strict):
 
     @field_validator("weekly_hours")
     @classmethod
-    def _hours(cls, v: dict[str, list[tuple[str, str]]] | None) -> dict[str, list[tuple[str, str]]] | None:
+    def _hours(cls, v: dict[str, list[list[str]]] | None) -> dict[str, list[list[str]]] | None:
         if v is None:
             return v
         minutes = weekly_minutes({day: [list(span) for span in spans] for day, spans in v.items()})

@@ -12,10 +12,11 @@ import hashlib
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import DateTime, ForeignKey, Integer, String, Text, select, update
+from sqlalchemy import ForeignKey, Integer, String, Text, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from models.tables import Base, TicketIntake, utcnow
+from models.utc import UtcDateTime
 
 
 class AlertGroup(Base):
@@ -26,8 +27,8 @@ class AlertGroup(Base):
     number: Mapped[int] = mapped_column(ForeignKey("ticket_intake.number"))  # the group's current ticket
     generation: Mapped[int] = mapped_column(Integer, default=1)
     status: Mapped[str] = mapped_column(String(16))  # of the last notification: firing | resolved
-    first_seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    last_seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    first_seen_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
     notifications: Mapped[int] = mapped_column(Integer, default=1)  # notifications accepted for the group
 
 

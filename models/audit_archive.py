@@ -18,12 +18,12 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
-from sqlalchemy import DateTime, Integer, LargeBinary, String, Text, select
+from sqlalchemy import Integer, LargeBinary, String, Text, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from models.db import dialect_insert
 from models.tables import Base, TicketRow, utcnow
-from models.utc import as_utc
+from models.utc import UtcDateTime, as_utc
 
 
 class AuditArchive(Base):
@@ -33,8 +33,8 @@ class AuditArchive(Base):
     run_count: Mapped[int] = mapped_column(Integer)
     event_count: Mapped[int] = mapped_column(Integer)
     export_digest: Mapped[str | None] = mapped_column(String(64))
-    workflow_closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    archived_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+    workflow_closed_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    archived_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow, index=True)
     size_bytes: Mapped[int] = mapped_column(Integer, default=0)  # the uncompressed export
     # Deferred: listings and `entry` never load the export; `load` selects it alone.
     export_gz: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)

@@ -9,11 +9,12 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import DateTime, Index, Integer, LargeBinary, String, Text, UniqueConstraint, select
+from sqlalchemy import Index, Integer, LargeBinary, String, Text, UniqueConstraint, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from models.db import dialect_insert
 from models.tables import Base, utcnow
+from models.utc import UtcDateTime
 
 # The raw bytes kept for a rejected or ignored mail: enough to see what it was.
 MAX_LOGGED_RAW_BYTES = 256 * 1024
@@ -27,7 +28,7 @@ class MailMessage(Base):
     message_id: Mapped[str] = mapped_column(String(998), unique=True)  # normalised: "<local@domain>"
     number: Mapped[int] = mapped_column(Integer, index=True)
     direction: Mapped[str] = mapped_column(String(3))  # in | out
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
 
 
 class Attachment(Base):
@@ -46,7 +47,7 @@ class Attachment(Base):
     message_id: Mapped[str | None] = mapped_column(String(998))
     position: Mapped[int | None] = mapped_column(Integer)  # the attachment's place in its mail
     uploaded_by: Mapped[str | None] = mapped_column(String(320))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
 
 
 class InboundMail(Base):
@@ -64,7 +65,7 @@ class InboundMail(Base):
     via: Mapped[str] = mapped_column(String(10), default="http")  # http | smtp
     raw: Mapped[bytes | None] = mapped_column(LargeBinary)  # only for ignored and rejected mails, capped
     raw_size: Mapped[int] = mapped_column(Integer, default=0)
-    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    received_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
 
 
 # --- Message-IDs --------------------------------------------------------------------------

@@ -14,12 +14,12 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
-from sqlalchemy import DateTime, Integer, String, delete, select
+from sqlalchemy import Integer, String, delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 
 from models.tables import Base, utcnow
-from models.utc import as_utc
+from models.utc import UtcDateTime, as_utc
 
 FORM_KEY_PATTERN = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 MAX_LINK_ID = 255  # longer link ids are refused as malformed before they reach the table
@@ -32,7 +32,7 @@ class UsedLink(Base):
     link_id: Mapped[str] = mapped_column(String(255), primary_key=True)
     number: Mapped[int] = mapped_column(Integer, index=True)
     purpose: Mapped[str] = mapped_column(String(20))
-    used_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    used_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
 
 
 @dataclass(frozen=True)

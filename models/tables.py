@@ -8,7 +8,6 @@ from datetime import datetime, timezone
 from sqlalchemy import (
     JSON,
     Boolean,
-    DateTime,
     ForeignKey,
     Index,
     Integer,
@@ -18,6 +17,8 @@ from sqlalchemy import (
     text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from models.utc import UtcDateTime
 
 
 def utcnow() -> datetime:
@@ -69,7 +70,7 @@ class Agent(Base):
     capacity: Mapped[int] = mapped_column(Integer, default=20)
     skills: Mapped[list[str]] = mapped_column(JSON, default=list, server_default=text("'[]'"))
     availability: Mapped[str] = mapped_column(String(10), default="online", server_default="online")  # online | away | offline
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
 
 
 class ApiToken(Base):
@@ -81,8 +82,8 @@ class ApiToken(Base):
     # database never holds a usable credential.
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     prefix: Mapped[str] = mapped_column(String(16))  # shown in lists, to tell tokens apart
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
 
 
 class Customer(Base):
@@ -190,7 +191,7 @@ class RoutingDecision(Base):
     assignee: Mapped[str | None] = mapped_column(String(320), index=True)
     mode: Mapped[str | None] = mapped_column(String(20))
     reason: Mapped[str] = mapped_column(Text)
-    decided_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+    decided_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow, index=True)
 
 
 # --- intake ledger ---------------------------------------------------------------------
@@ -215,8 +216,8 @@ class TicketIntake(Base):
     idempotency_key: Mapped[str | None] = mapped_column(String(255))
     request_hash: Mapped[str] = mapped_column(String(64))
     request: Mapped[dict] = mapped_column(JSON)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    started_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
 
 
 # --- read model (written only by the projection activity) -------------------------------
@@ -238,13 +239,13 @@ class TicketRow(Base):
     assignee: Mapped[str | None] = mapped_column(String(320), index=True)
     sla_policy: Mapped[str | None] = mapped_column(String(200))
     sla_status: Mapped[str | None] = mapped_column(String(20), index=True)
-    sla_next_breach_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)
+    sla_next_breach_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), index=True)
     resolution: Mapped[str | None] = mapped_column(Text)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    first_response_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    resolved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    first_response_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    resolved_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    closed_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     last_seq: Mapped[int] = mapped_column(Integer)
     parent: Mapped[int | None] = mapped_column(Integer, index=True)  # split from this ticket
     merged_into: Mapped[int | None] = mapped_column(Integer)  # closed as its duplicate
@@ -259,7 +260,7 @@ class SurveyResponse(Base):
     csat: Mapped[int] = mapped_column(Integer)  # 1..5
     nps: Mapped[int | None] = mapped_column(Integer)  # 0..10
     comment: Mapped[str] = mapped_column(Text, default="")
-    answered_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    answered_at: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)
     team: Mapped[str | None] = mapped_column(String(64))  # who handled it, for reports
     assignee: Mapped[str | None] = mapped_column(String(320))
 
@@ -269,7 +270,7 @@ class TicketEventRow(Base):
     number: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     kind: Mapped[str] = mapped_column(String(40))
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    at: Mapped[datetime] = mapped_column(UtcDateTime())
     actor_kind: Mapped[str] = mapped_column(String(20))
     actor_id: Mapped[str] = mapped_column(String(320))
     status_from: Mapped[str | None] = mapped_column(String(20))
@@ -291,8 +292,8 @@ class SlaMilestoneRow(Base):
     cycle: Mapped[int] = mapped_column(Integer)
     kind: Mapped[str] = mapped_column(String(20))
     n: Mapped[int] = mapped_column(Integer)
-    due_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    fired_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    due_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    fired_at: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)
     lateness_ms: Mapped[int] = mapped_column(Integer)
 
 
@@ -310,15 +311,15 @@ class Notification(Base):
     recipient: Mapped[str] = mapped_column(String(320), index=True)  # an e-mail, or "webhook:<name>"
     subject: Mapped[str] = mapped_column(String(300))
     data: Mapped[dict] = mapped_column(JSON, default=dict)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
     # delivery (migration 0010)
     channel: Mapped[str] = mapped_column(String(10), default="email", server_default="email")  # email | webhook
     audience: Mapped[str] = mapped_column(String(10), default="agent", server_default="agent")  # customer | agent | system
     status: Mapped[str] = mapped_column(String(10), default="pending", server_default="pending", index=True)  # pending | sent | failed
     attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     last_error: Mapped[str | None] = mapped_column(Text)
-    sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     message_id: Mapped[str | None] = mapped_column(String(998))  # fixed at the first attempt: a retry sends the same
     requester_name: Mapped[str] = mapped_column(String(200), default="", server_default="")
     links: Mapped[list[str]] = mapped_column(JSON, default=list, server_default=text("'[]'"))  # purposes, signed at send time
-    links_expire_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    links_expire_at: Mapped[datetime | None] = mapped_column(UtcDateTime())

@@ -6,10 +6,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, Boolean, DateTime, String, select
+from sqlalchemy import JSON, Boolean, String, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from models.tables import Base, utcnow
+from models.utc import UtcDateTime
 
 
 class Webhook(Base):
@@ -21,8 +22,8 @@ class Webhook(Base):
     secret: Mapped[str] = mapped_column(String(200))
     kinds: Mapped[list[str]] = mapped_column(JSON, default=list)  # notification kinds, or ["*"]
     active: Mapped[bool] = mapped_column(Boolean, default=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
 
 
 def public(hook: Webhook) -> dict:

@@ -7,11 +7,12 @@ first time (or again, after it resolved: a new `startsAt`), and an alert newly r
 
 from __future__ import annotations
 
-from workflows.messages import AlertInstance, AlertNotice, TicketState
+from workflows.messages import AlertInstance, AlertNotice, TicketState, TicketView
 
 
-def changes(state: TicketState, notice: AlertNotice) -> tuple[list[AlertInstance], list[AlertInstance]]:
-    """(newly firing, newly resolved) alerts of `notice`, compared with the ticket's."""
+def changes(state: TicketState | TicketView, notice: AlertNotice) -> tuple[list[AlertInstance], list[AlertInstance]]:
+    """(newly firing, newly resolved) alerts of `notice`, compared with the ticket's (its state,
+    or the view the API reads: both hold the group's alerts)."""
     known = {a.fingerprint: a for a in state.alerts}
     fired: list[AlertInstance] = []
     resolved: list[AlertInstance] = []

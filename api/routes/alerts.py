@@ -29,8 +29,9 @@ AlertServiceDep = Annotated[AlertService, Depends(alert_service)]
 
 
 class AlertOutcomeOut(BaseModel):
-    outcome: Literal["opened", "appended", "ignored"] = Field(
-        description="opened: a new ticket; appended: delivered to the group's open ticket; ignored: nothing to do")
+    outcome: Literal["opened", "appended", "unchanged", "ignored"] = Field(
+        description="opened: a new ticket; appended: delivered to the group's open ticket; unchanged: a repeat, "
+                    "the open ticket already has these alerts as they are; ignored: nothing to do")
     number: int | None = Field(default=None, description="The alert group's ticket", examples=[42])
     reason: str | None = Field(default=None, description="Why nothing was done (ignored only)")
 
@@ -64,7 +65,8 @@ _BODY = {"requestBody": {"required": True, "content": {"application/json": {
                  503: {"description": "Temporal or the database is unavailable; Alertmanager retries"}})
 async def alertmanager_webhook(request: Request, me: AgentDep, service: AlertServiceDep) -> JSONResponse:
     """Receive one Alertmanager notification: open the alert group's ticket (201), deliver
-    it to the group's open ticket (200, `appended`), or do nothing (200, `ignored`)."""
+    it to the group's open ticket (200, `appended`), find it a repeat of what that ticket has (200,
+    `unchanged`), or do nothing (200, `ignored`)."""
     payload = parse_payload(await request.body())
     outcome = await service.receive(payload)
     body = AlertOutcomeOut(outcome=outcome.outcome, number=outcome.number, reason=outcome.reason)

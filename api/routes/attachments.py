@@ -16,13 +16,13 @@ from api.deps import AgentDep, ReaderDep, SessionsDep
 from api.downloads import file_download
 from api.errors import ApiError
 from api.mail.attachments import Accepted, check_attachment
+from api.params import MAX_ID, TicketNumber
 from models import queries
 from models.mail import Attachment, get_attachment, list_attachments, store_attachment
 from models.utc import as_utc
 
 router = APIRouter(prefix="/tickets/{number}/attachments", tags=["attachments"])
-TicketNumber = Annotated[int, Path(ge=1, le=2**31 - 1, description="The ticket number")]
-AttachmentId = Annotated[int, Path(ge=1, le=2**63 - 1, description="The attachment's id")]
+AttachmentId = Annotated[int, Path(ge=1, le=MAX_ID, description="The attachment's id")]
 
 
 class AttachmentOut(BaseModel):
@@ -76,7 +76,8 @@ def download(number: TicketNumber, attachment_id: AttachmentId, me: ReaderDep, s
 
 
 @router.post("", status_code=201, response_model=AttachmentStored, responses={
-    404: {"description": "No such ticket"}, 413: {"description": "Larger than SERVICEDESK_MAX_ATTACHMENT_BYTES"},
+    404: {"description": "No such ticket"}, 409: {"description": "The ticket is closed (TicketClosed)"},
+    413: {"description": "Larger than SERVICEDESK_MAX_ATTACHMENT_BYTES"},
     415: {"description": "A type the desk does not keep, an executable, or bytes that are not the declared type"}})
 async def upload(number: TicketNumber, request: Request, me: AgentDep, sessions: SessionsDep,
                  file: Annotated[UploadFile, File(description="The file (multipart/form-data field `file`)")]) -> AttachmentStored:
@@ -94,6 +95,9 @@ async def upload(number: TicketNumber, request: Request, me: AgentDep, sessions:
         with sessions.begin() as s:
             if not _ticket_exists(s, number):
                 raise ApiError("TicketNotFound", f"ticket {number} does not exist")
+            ticket = queries.ticket_row(s, number)
+            if ticket is not None and ticket.status == "closed":  # as a note on it would be refused
+                raise ApiError("TicketClosed", f"ticket {number} is closed: it takes no more files")
             row = store_attachment(s, number=number, filename=verdict.filename, content_type=verdict.content_type,
                                    data=data, uploaded_by=me.email)
             return AttachmentStored(id=row.id, filename=row.filename, content_type=row.content_type, size=row.size)

@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path, Query
+from fastapi import APIRouter, Depends, Query
 from fastapi.responses import JSONResponse
 from sqlalchemy.orm import Session, sessionmaker
 from temporalio.service import RPCError
@@ -17,12 +17,12 @@ from api.audit import source
 from api.audit.timeline import run_summaries, timeline
 from api.deps import Principal, SessionsDep, TemporalDep, require_role
 from api.errors import ApiError
+from api.params import MAX_ID, TicketNumber
 from models import audit_archive
 from workflows.messages import ticket_workflow_id
 
 router = APIRouter(prefix="/tickets", tags=["audit"])
 AuditorDep = Annotated[Principal, Depends(require_role("auditor", "supervisor", "admin"))]
-TicketNumber = Annotated[int, Path(ge=1, le=2**31 - 1, description="The ticket number", examples=[42])]
 ERRORS = {401: {"description": "No or bad token"}, 403: {"description": "Only auditors, supervisors and admins"},
           404: {"description": "No such ticket (or its history is no longer kept by Temporal)"}}
 
@@ -67,7 +67,7 @@ archives = APIRouter(prefix="/audit", tags=["audit"])
 @archives.get("/archives", responses={401: ERRORS[401], 403: ERRORS[403]})
 def list_archives(me: AuditorDep, sessions: SessionsDep,
                   since: Annotated[datetime | None, Query(description="archived at or after (ISO 8601)")] = None,
-                  after: Annotated[int, Query(ge=0, description="ticket numbers above this (paging)")] = 0,
+                  after: Annotated[int, Query(ge=0, le=MAX_ID, description="ticket numbers above this (paging)")] = 0,
                   limit: Annotated[int, Query(ge=1, le=1000)] = 100) -> dict[str, Any]:
     """The archived tickets and their export digests, by ticket number: keep the digests
     somewhere else and `servicedesk audit verify --digest` an export against them later.

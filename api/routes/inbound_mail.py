@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel
 from sqlalchemy import select
@@ -15,6 +15,7 @@ from starlette.concurrency import run_in_threadpool
 from api.deps import AgentDep, Principal, SessionsDep, require_role
 from api.errors import ApiError
 from api.mail.inbound import MailIntake, MailOutcome
+from api.params import RowId
 from models.mail import InboundMail
 from models.utc import as_utc
 
@@ -113,7 +114,7 @@ def inbound_log(
 
 @router.get("/{log_id}/raw", response_class=Response, responses={
     200: {"content": {"message/rfc822": {}}}, 404: {"description": "No such entry, or its bytes were not kept"}})
-async def inbound_raw(log_id: Annotated[int, Path(ge=1, le=2**31 - 1)], me: OperatorDep, sessions: SessionsDep) -> Response:
+async def inbound_raw(log_id: RowId, me: OperatorDep, sessions: SessionsDep) -> Response:
     """The raw bytes of an ignored or rejected mail (capped), to see what it was or replay it."""
     def load() -> bytes | None:
         with sessions() as s:

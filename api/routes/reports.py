@@ -20,6 +20,7 @@ MANAGER_ROLES = ("supervisor", "admin", "auditor")  # also who may open /supervi
 ManagerDep = Annotated[Principal, Depends(require_role(*MANAGER_ROLES))]
 MAX_DAYS = 3 * 366
 Format = Literal["json", "csv"]
+AS_CSV = {200: {"content": {"text/csv": {"schema": {"type": "string"}}}, "description": "The report, as JSON or as CSV"}}
 
 
 def _bad(field: str, message: str) -> ApiError:
@@ -66,7 +67,7 @@ def _respond(request: Request, name: str, table: reports.Table, f: Filters, fmt:
     return JSONResponse(body)
 
 
-@router.get("/volume")
+@router.get("/volume", responses=AS_CSV)
 def volume(request: Request, me: ManagerDep, sessions: SessionsDep, f: FiltersDep, fmt: FormatQuery = None,
            by: Annotated[Literal["day", "week"], Query(description="Bucket size; a week starts on Monday")] = "day") -> Response:
     """Tickets created (and resolved) per day or week of the period."""
@@ -74,42 +75,42 @@ def volume(request: Request, me: ManagerDep, sessions: SessionsDep, f: FiltersDe
         return _respond(request, "volume", reports.volume(s, f, by), f, fmt)
 
 
-@router.get("/backlog")
+@router.get("/backlog", responses=AS_CSV)
 def backlog(request: Request, me: ManagerDep, sessions: SessionsDep, f: FiltersDep, fmt: FormatQuery = None) -> Response:
     """Tickets open now, by status, team and priority; and open at the end of each day of the period."""
     with sessions() as s:
         return _respond(request, "backlog", reports.backlog(s, f, datetime.now(timezone.utc)), f, fmt)
 
 
-@router.get("/response-times")
+@router.get("/response-times", responses=AS_CSV)
 def response_times(request: Request, me: ManagerDep, sessions: SessionsDep, f: FiltersDep, fmt: FormatQuery = None) -> Response:
     """First-response and resolution times (business seconds) of tickets created in the period."""
     with sessions() as s:
         return _respond(request, "response-times", reports.response_times(s, f), f, fmt)
 
 
-@router.get("/sla")
+@router.get("/sla", responses=AS_CSV)
 def sla(request: Request, me: ManagerDep, sessions: SessionsDep, f: FiltersDep, fmt: FormatQuery = None) -> Response:
     """SLA compliance, breaches and escalations by team, for tickets created in the period."""
     with sessions() as s:
         return _respond(request, "sla", reports.sla(s, f), f, fmt)
 
 
-@router.get("/agents")
+@router.get("/agents", responses=AS_CSV)
 def agents(request: Request, me: ManagerDep, sessions: SessionsDep, f: FiltersDep, fmt: FormatQuery = None) -> Response:
     """Per assignee: tickets handled and resolved, median resolution time, mean CSAT."""
     with sessions() as s:
         return _respond(request, "agents", reports.agents(s, f), f, fmt)
 
 
-@router.get("/satisfaction")
+@router.get("/satisfaction", responses=AS_CSV)
 def satisfaction(request: Request, me: ManagerDep, sessions: SessionsDep, f: FiltersDep, fmt: FormatQuery = None) -> Response:
     """CSAT (mean, distribution) and NPS of survey answers given in the period."""
     with sessions() as s:
         return _respond(request, "satisfaction", reports.satisfaction(s, f), f, fmt)
 
 
-@router.get("/categories")
+@router.get("/categories", responses=AS_CSV)
 def categories(request: Request, me: ManagerDep, sessions: SessionsDep, f: FiltersDep, fmt: FormatQuery = None,
                limit: Annotated[int, Query(ge=1, le=100, description="How many categories")] = 10) -> Response:
     """The most frequent categories of tickets created in the period, with their share."""

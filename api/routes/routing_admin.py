@@ -11,15 +11,22 @@ from starlette.concurrency import run_in_threadpool
 
 from api.deps import AdminDep, Principal, SessionsDep, require_role
 from api.errors import ApiError
+from api.params import RowId as RuleId
 from api.routes.availability import AgentEmail, GatewayDep, config_error, dispatch
 from api.schemas import Slug
-from api.schemas_routing import AgentPatch, AgentRoutingOut, RoutingRuleIn, RoutingRuleOut, TeamPatch, TeamRoutingOut
+from api.schemas_routing import (
+    AgentPatch,
+    AgentRoutingOut,
+    RoutingRuleIn,
+    RoutingRuleOut,
+    TeamPatch,
+    TeamRoutingOut,
+)
 from models import routing_admin
 from models.sla_admin import ConfigError
 
 router = APIRouter(prefix="/admin", tags=["routing administration"])
 SupervisorDep = Annotated[Principal, Depends(require_role("supervisor", "admin"))]
-RuleId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 
 
 @router.patch("/agents/{email}", response_model=AgentRoutingOut)

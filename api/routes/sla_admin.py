@@ -19,6 +19,7 @@ from models.tables import BusinessCalendar, Customer
 from sqlalchemy import select
 
 router = APIRouter(prefix="/admin", tags=["SLA administration"])
+POLICY_CONFLICT = {409: {"description": "Another policy has this name or these terms (PolicyExists)"}}
 SupervisorDep = Annotated[Principal, Depends(require_role("supervisor", "admin"))]
 Name = Annotated[str, Path(min_length=1, max_length=200)]
 
@@ -33,7 +34,7 @@ def list_calendars(me: SupervisorDep, sessions: SessionsDep) -> list[CalendarOut
         return [CalendarOut(**sla_admin.calendar_dict(c)) for c in s.scalars(select(BusinessCalendar).order_by(BusinessCalendar.name))]
 
 
-@router.put("/calendars/{name}", response_model=CalendarOut)
+@router.put("/calendars/{name}", response_model=CalendarOut, responses={201: {"model": CalendarOut, "description": "Created"}})
 def put_calendar(name: Name, body: CalendarIn, me: AdminDep, sessions: SessionsDep, response: Response) -> CalendarOut:
     """Create or replace a calendar (201 when created)."""
     with sessions.begin() as s:
@@ -43,7 +44,7 @@ def put_calendar(name: Name, body: CalendarIn, me: AdminDep, sessions: SessionsD
     return CalendarOut(**saved)
 
 
-@router.delete("/calendars/{name}", status_code=status.HTTP_204_NO_CONTENT)
+@router.delete("/calendars/{name}", status_code=status.HTTP_204_NO_CONTENT, responses={409: {"description": "A policy uses it (CalendarInUse)"}})
 def delete_calendar(name: Name, me: AdminDep, sessions: SessionsDep) -> Response:
     try:
         with sessions.begin() as s:
@@ -60,7 +61,7 @@ def list_policies(me: SupervisorDep, sessions: SessionsDep) -> list[SlaPolicyOut
         return [SlaPolicyOut(**p) for p in sla_admin.list_policies(s)]
 
 
-@router.post("/sla-policies", response_model=SlaPolicyOut, status_code=status.HTTP_201_CREATED)
+@router.post("/sla-policies", response_model=SlaPolicyOut, status_code=status.HTTP_201_CREATED, responses=POLICY_CONFLICT)
 def create_policy(body: SlaPolicyIn, me: AdminDep, sessions: SessionsDep) -> SlaPolicyOut:
     try:
         with sessions.begin() as s:
@@ -69,7 +70,7 @@ def create_policy(body: SlaPolicyIn, me: AdminDep, sessions: SessionsDep) -> Sla
         raise _api_error(err) from None
 
 
-@router.put("/sla-policies/{name}", response_model=SlaPolicyOut)
+@router.put("/sla-policies/{name}", response_model=SlaPolicyOut, responses=POLICY_CONFLICT)
 def replace_policy(name: Name, body: SlaPolicyIn, me: AdminDep, sessions: SessionsDep) -> SlaPolicyOut:
     """Replace a policy; its version goes up, so tickets re-plan their clocks when they next look it up."""
     try:
@@ -93,7 +94,7 @@ def list_customers(me: SupervisorDep, sessions: SessionsDep) -> list[CustomerOut
         return [CustomerOut(email=c.email, name=c.name, tier=c.tier) for c in s.scalars(select(Customer).order_by(Customer.email))]
 
 
-@router.put("/customers/{email}", response_model=CustomerOut)
+@router.put("/customers/{email}", response_model=CustomerOut, responses={201: {"model": CustomerOut, "description": "Created"}})
 def put_customer(email: Annotated[str, Path(pattern=r"^([^@\s]+)?@[^@\s]+\.[^@\s]+$",
                                             description="An address, or @domain for everyone there")],
                  body: CustomerIn, me: AdminDep, sessions: SessionsDep, response: Response) -> CustomerOut:

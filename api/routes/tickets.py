@@ -6,13 +6,23 @@ from __future__ import annotations
 import dataclasses
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Body, Depends, Header, Path, Query, Request, Response, status
+from fastapi import (
+    APIRouter,
+    Body,
+    Depends,
+    Header,
+    Query,
+    Request,
+    Response,
+    status,
+)
 from starlette.concurrency import run_in_threadpool
 
-from api.deps import AgentDep, ReaderDep, SessionsDep
+from api.deps import AgentDep, Principal, ReaderDep, SessionsDep
 from api.errors import ApiError
 from api.gateway import TicketGateway
 from api.intake import Intake
+from api.params import Offset, TicketNumber
 from api.schemas import (
     CustomerReplyIn,
     TicketCreate,
@@ -24,13 +34,12 @@ from api.schemas import (
 )
 from api.schemas_actions import ACTION_EXAMPLES, ActionIn, NoteIn, ReplyIn, SplitIn
 from api.ticket_links import check_merge_target, split_action
-from models import queries
+from models import action_keys, queries
 from models.mail import get_attachment
 from workflows import messages as m
 
 router = APIRouter(prefix="/tickets", tags=["tickets"])
 
-TicketNumber = Annotated[int, Path(ge=1, le=2**31 - 1, description="The ticket number", examples=[42])]
 IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", min_length=1, max_length=255,
                                               description="Retrying with the same key never acts twice.")]
 
@@ -75,7 +84,7 @@ def list_tickets(
     sla: Annotated[list[Literal["ok", "at_risk", "breached"]] | None, Query(description="SLA state; repeat for several")] = None,
     sort: Annotated[Literal[tuple(queries.SORTS)], Query()] = "-created_at",  # type: ignore[valid-type]
     limit: Annotated[int, Query(ge=1, le=100)] = 25,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> TicketPage:
     """Tickets from the read model, newest first, filtered and paginated."""
     f = queries.TicketFilter(status=status_ or [], priority=priority or [], category=category, team=team,
@@ -134,8 +143,26 @@ async def act(
     await run_in_threadpool(_check_references, sessions, action)
     if isinstance(body, (ReplyIn, NoteIn)) and body.attachments:
         action = await run_in_threadpool(_with_attachments, sessions, number, action, body.attachments)
-    update_id = f"{me.agent_id}:{idempotency_key}" if idempotency_key else None
-    return TicketOut.from_view(await tickets.act(number, action, update_id=update_id))
+    if not idempotency_key:
+        return TicketOut.from_view(await tickets.act(number, action))
+    await run_in_threadpool(_claim_key, sessions, me, idempotency_key, number, body)
+    try:
+        return TicketOut.from_view(await tickets.act(number, action, update_id=f"{me.agent_id}:{idempotency_key}"))
+    except ApiError as err:
+        if err.status < 500:  # refused: nothing applied under the key, which is free again
+            await run_in_threadpool(_release_key, sessions, me, idempotency_key)
+        raise
+
+
+def _claim_key(sessions, me: Principal, key: str, number: int, body: ActionIn) -> None:
+    """A key names one action: a retry of it goes on (the update id answers it once); the same
+    key with another ticket or body is refused, as `POST /tickets` refuses it."""
+    with sessions.begin() as s:
+        first = action_keys.claim(s, me.agent_id, key, number, action_keys.request_hash(number, body.model_dump(mode="json")))
+    if first is not None:
+        raise ApiError("IdempotencyKeyReused",
+                       f"Idempotency-Key {key!r} was already used for another action (on ticket {first.number})",
+                       [{"field": "header Idempotency-Key", "message": "reused with a different request body"}])
 
 
 def _with_attachments(sessions, number: int, action, ids: list[int]):
@@ -190,3 +217,8 @@ async def customer_reply(number: TicketNumber, body: CustomerReplyIn, me: AgentD
     await tickets.customer_reply(number, m.CustomerReply(actor=requester, body=body.body, channel=body.channel,
                                                          recorded_by=me.email))
     return {"accepted": True, "number": number}
+
+
+def _release_key(sessions, me: Principal, key: str) -> None:
+    with sessions.begin() as s:
+        action_keys.release(s, me.agent_id, key)

@@ -5,18 +5,23 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Response, status
+from fastapi import APIRouter, Depends, Response, status
 
 from api.deps import AdminDep, Principal, SessionsDep, require_role
 from api.errors import ApiError
-from api.schemas_triage import TriagePreviewIn, TriagePreviewOut, TriageRuleIn, TriageRuleOut
+from api.params import RowId as RuleId
+from api.schemas_triage import (
+    TriagePreviewIn,
+    TriagePreviewOut,
+    TriageRuleIn,
+    TriageRuleOut,
+)
 from models import triage_admin
 from models.customers import customer_tier
 from models.sla_admin import ConfigError
 
 router = APIRouter(prefix="/admin/triage-rules", tags=["Triage rules"])
 ReaderDep = Annotated[Principal, Depends(require_role("admin", "supervisor", "auditor"))]
-RuleId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 ERRORS = {403: {"description": "Not allowed for this role"}, 422: {"description": "A field is invalid; the body names it"}}
 
 

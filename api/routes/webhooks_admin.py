@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Path, Query, Response, status
 
 from api.deps import AdminDep, Principal, SessionsDep, require_role
 from api.errors import ApiError
+from api.params import MAX_ID
 from api.schemas_webhooks import OutboxEntryOut, WebhookIn, WebhookOut, WebhookUpdate
 from models import outbox, webhooks
 
@@ -73,7 +74,7 @@ def delete_webhook(name: Name, me: AdminDep, sessions: SessionsDep) -> Response:
 
 @router.get("/admin/notifications", response_model=list[OutboxEntryOut], responses=ERRORS)
 def list_notifications(me: SupervisorDep, sessions: SessionsDep,
-                       number: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
+                       number: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
                        status_: Annotated[Literal["pending", "sent", "failed"] | None, Query(alias="status")] = None,
                        limit: Annotated[int, Query(ge=1, le=1000)] = 100) -> list[OutboxEntryOut]:
     """The outbox, newest first: every notification with its channel, status, attempts and last error."""

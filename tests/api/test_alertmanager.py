@@ -88,11 +88,13 @@ async def test_first_firing_opens_a_ticket_and_repeats_change_nothing(desk):
     created = (await wait_event(desk, number, "created"))[0]
     assert (created["kind"], created["actor_kind"], created["actor_id"]) == ("created", "system", "alertmanager")
 
-    # repeat_interval: Alertmanager sends the same notification again; and retries it.
+    # repeat_interval: Alertmanager sends the same notification again; and retries it. The
+    # answer says nothing was added.
     r = await deliver(desk, raw("firing.json"))
-    assert (r.status_code, r.json()) == (200, {"outcome": "appended", "number": number})
+    assert (r.status_code, r.json()["outcome"], r.json()["number"]) == (200, "unchanged", number)
+    assert "already has every alert" in r.json()["reason"]
     answers = await asyncio.gather(*(deliver(desk, raw("firing.json")) for _ in range(5)))
-    assert {(a.status_code, a.json()["number"]) for a in answers} == {(200, number)}
+    assert {(a.status_code, a.json()["outcome"], a.json()["number"]) for a in answers} == {(200, "unchanged", number)}
     assert alert_rows(desk) == (1, 1)
 
     # A re-fire with a new alert in the group is news: one alert_fired event, for the new alert only.
@@ -161,7 +163,7 @@ async def test_resolved_notification_resolves_the_ticket(desk):
         assert s.get(AlertGroup, group_key_hash(LATENCY_GROUP)).status == "resolved"
     # Alertmanager may send the resolved notification again: still the same ticket, still resolved.
     r = await deliver(desk, raw("resolved.json"))
-    assert r.json() == {"outcome": "appended", "number": number}
+    assert (r.json()["outcome"], r.json()["number"]) == ("unchanged", number)
     assert alert_rows(desk) == (1, 1)
 
 
@@ -193,7 +195,7 @@ async def test_after_the_ticket_is_closed_the_group_opens_a_new_one(desk):
     t = await desk.ticket(second)
     assert f"after #{first} was closed" in t["description"]
     r = await deliver(desk, raw("firing.json"))
-    assert r.json() == {"outcome": "appended", "number": second}
+    assert (r.json()["outcome"], r.json()["number"]) == ("unchanged", second)
     assert alert_rows(desk) == (2, 1)
     with desk.db.sessions() as s:
         group = s.get(AlertGroup, group_key_hash(LATENCY_GROUP))
@@ -228,8 +230,8 @@ async def test_temporal_unavailable_answers_503_and_the_retry_opens_the_same_tic
     number = r.json()["number"]
     t = await desk.ticket(number)
     assert (t["subject"], t["channel"], t["priority"]) == ("Checkout p99 latency above 2s", "monitoring", "critical")
-    r = await deliver(desk, raw("firing.json"))
-    assert r.json() == {"outcome": "appended", "number": number}
+    r = await deliver(desk, raw("firing.json"))  # a repeat: the ticket has these alerts already
+    assert (r.json()["outcome"], r.json()["number"]) == ("unchanged", number)
     assert alert_rows(desk) == (1, 1)
 
 

@@ -142,3 +142,13 @@ async def test_a_reply_carries_uploaded_files_and_refuses_strangers(mail_desk):
         assert r.status_code == 422 and r.json()["error"]["type"] == "UnknownAttachment", r.text
     t = await mail_desk.ticket(number)
     assert [e["body"] for e in t["conversation"]] == ["The fix is attached."]
+
+
+async def test_a_closed_ticket_takes_no_more_files(mail_desk):
+    number = await open_ticket(mail_desk)
+    await mail_desk.wait_routed(number)
+    assert (await mail_desk.act(number, kind="resolve", resolution="Replaced the scanner")).status_code == 200
+    assert (await mail_desk.act(number, kind="close", role="supervisor", settle=True)).status_code == 200
+    r = await upload(mail_desk, number, "late.pdf", PDF, "application/pdf")
+    assert r.status_code == 409 and r.json()["error"]["type"] == "TicketClosed", r.text
+    assert (await mail_desk.http.get(f"/tickets/{number}/attachments", headers=mail_desk.auth())).json() == []

@@ -169,6 +169,7 @@ async def test_an_sla_breach_mails_the_assignee_and_reaches_a_signed_webhook(dev
             listed = (await desk.http.get("/admin/notifications", params={"number": number, "status": "sent"},
                                           headers=desk.auth("supervisor"))).json()
             assert {(n["kind"], n["channel"]) for n in listed} >= {("sla_breach", "email"), ("sla_breach", "webhook")}
+            assert all(datetime.fromisoformat(n["created_at"]).utcoffset() == timedelta(0) for n in listed)
             assert (await desk.http.get("/admin/notifications", headers=desk.auth("agent"))).status_code == 403
 
 
@@ -184,6 +185,9 @@ async def test_webhook_administration_validates_and_never_shows_the_secret(desk)
     assert r.json() | {"created_at": None, "updated_at": None} == {
         "name": "pager", "url": "https://pager.example/in", "kinds": ["sla_escalation"], "active": True,
         "created_at": None, "updated_at": None}
+    assert datetime.fromisoformat(r.json()["created_at"]).utcoffset() == timedelta(0)  # read back from SQLite
+    [listed] = (await desk.http.get("/admin/webhooks", headers=admin)).json()
+    assert datetime.fromisoformat(listed["updated_at"]).utcoffset() == timedelta(0)
     assert (await desk.http.post("/admin/webhooks", json=body, headers=admin)).status_code == 409
     for role in ("agent", "supervisor", "auditor"):
         assert (await desk.http.get("/admin/webhooks", headers=desk.auth(role))).status_code == 403

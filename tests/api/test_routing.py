@@ -4,6 +4,8 @@ online or frees capacity, and the routing administration's validation."""
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 import asyncio
 from collections import Counter
 
@@ -94,6 +96,7 @@ async def test_nobody_available_waits_in_the_queue_until_an_agent_comes_online(d
         "nobody available in support: sam@demo.example away, sky@demo.example offline; waiting in the team queue")
     queue = await _ok(await desk.http.get("/teams/support/queue", headers=desk.auth()))
     assert [q["number"] for q in queue] == [number]
+    assert datetime.fromisoformat(queue[0]["created_at"]).utcoffset() == timedelta(0)
     teams = {t["slug"]: t for t in await _ok(await desk.http.get("/teams", headers=desk.auth()))}
     assert teams["support"]["queued"] == 1
 

@@ -170,6 +170,23 @@ async def test_action_idempotency_key_applies_once(desk):
             TicketEventRow.number == number, TicketEventRow.kind == "note"))
     assert notes == 1
 
+    # The same key with another body, or on another ticket, is a client bug: refused, nothing applied.
+    other = await desk.act(number, headers=key, kind="note", body="something else")
+    assert other.status_code == 422 and other.json()["error"]["type"] == "IdempotencyKeyReused", other.text
+    assert "header Idempotency-Key" in {f["field"] for f in other.json()["error"]["fields"]}
+    second = (await desk.create()).json()["number"]
+    await desk.wait_routed(second)
+    r = await desk.act(second, headers=key, kind="note", body="only once")
+    assert r.status_code == 422 and r.json()["error"]["type"] == "IdempotencyKeyReused"
+    assert (await desk.ticket(number))["last_seq"] == a.json()["last_seq"]
+
+    # A refused action applies nothing under its key: the key may then name a corrected one.
+    fix = {"Idempotency-Key": "resolve-1"}
+    r = await desk.act(second, headers=fix, kind="reopen")  # a new ticket cannot be reopened
+    assert r.status_code == 409, r.text
+    r = await desk.act(second, headers=fix, kind="note", body="reopen was wrong")
+    assert r.status_code == 200, r.text
+
 
 async def test_health_and_directory(desk):
     r = await desk.http.get("/health")

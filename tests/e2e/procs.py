@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -45,6 +46,26 @@ def start_dev_server(data: Path, port: int, ui_port: int, log: Path) -> subproce
            "--sqlite-pragma", "journal_mode=wal", "--sqlite-pragma", "synchronous=normal",
            "--log-level", "error", *dev_server_flags()]
     return subprocess.Popen(cmd, stdout=log.open("ab"), stderr=subprocess.STDOUT, start_new_session=True)
+
+
+def start_dev(folder: Path, ports: dict[str, int], log: Path) -> subprocess.Popen:
+    """`servicedesk dev`, as `make run` runs it, in `folder` (its data in folder/data), on the
+    given ports: temporal, ui, api, smtp (the listener taking mail in)."""
+    env = {**os.environ,
+           "SERVICEDESK_DATA_DIR": str(folder / "data"),
+           "SERVICEDESK_TEMPORAL_ADDRESS": f"127.0.0.1:{ports['temporal']}",
+           "SERVICEDESK_TEMPORAL_UI_PORT": str(ports["ui"]),
+           "SERVICEDESK_API_PORT": str(ports["api"]),
+           "SERVICEDESK_SMTP_LISTEN": f"127.0.0.1:{ports['smtp']}"}
+    env.pop("DATABASE_URL", None)
+    return subprocess.Popen([sys.executable, "-m", "servicedesk", "dev"], env=env, cwd=folder,
+                            stdout=log.open("w"), stderr=subprocess.STDOUT)
+
+
+def banner_token(log: Path) -> str:
+    """The admin token `servicedesk dev` prints once everything is up ("" until then)."""
+    match = re.search(r"Admin token\s+(\S+)", log.read_text())
+    return match.group(1) if match else ""
 
 
 def start_servicedesk(role: str, env: dict[str, str], log: Path) -> subprocess.Popen:

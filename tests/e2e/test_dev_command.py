@@ -3,39 +3,17 @@ prints a token that works, Ctrl-C stops every child, and a second run keeps the 
 
 from __future__ import annotations
 
-import os
-import re
 import smtplib
 import signal
 import socket
-import subprocess
-import sys
 from email.message import EmailMessage
-from pathlib import Path
 
 import httpx
 import pytest
 
-from tests.e2e.procs import free_port, stop, wait_for
+from tests.e2e.procs import banner_token, free_port, start_dev, stop, wait_for
 
 pytestmark = pytest.mark.slow
-
-
-def _start(tmp_path: Path, ports: dict[str, int], log: Path) -> subprocess.Popen:
-    env = {**os.environ,
-           "SERVICEDESK_DATA_DIR": str(tmp_path / "data"),
-           "SERVICEDESK_TEMPORAL_ADDRESS": f"127.0.0.1:{ports['temporal']}",
-           "SERVICEDESK_TEMPORAL_UI_PORT": str(ports["ui"]),
-           "SERVICEDESK_API_PORT": str(ports["api"]),
-           "SERVICEDESK_SMTP_LISTEN": f"127.0.0.1:{ports['smtp']}"}
-    env.pop("DATABASE_URL", None)
-    return subprocess.Popen([sys.executable, "-m", "servicedesk", "dev"], env=env, cwd=tmp_path,
-                            stdout=log.open("w"), stderr=subprocess.STDOUT)
-
-
-def _banner_token(log: Path) -> str:
-    match = re.search(r"Admin token\s+(\S+)", log.read_text())
-    return match.group(1) if match else ""
 
 
 def _port_open(port: int) -> bool:
@@ -47,9 +25,9 @@ def test_dev_runs_everything_and_keeps_tickets(tmp_path):
     ports = {"temporal": free_port(), "ui": free_port(), "api": free_port(), "smtp": free_port()}
     api = f"http://127.0.0.1:{ports['api']}"
     log = tmp_path / "dev1.log"
-    proc = _start(tmp_path, ports, log)
+    proc = start_dev(tmp_path, ports, log)
     try:
-        token = wait_for(lambda: _banner_token(log), timeout=120, what="the start-up banner")
+        token = wait_for(lambda: banner_token(log), timeout=120, what="the start-up banner")
         assert f"Temporal UI    http://127.0.0.1:{ports['ui']}" in log.read_text()
         headers = {"Authorization": f"Bearer {token}"}
         body = {"subject": "VPN is down", "description": "Cannot connect since 9am",
@@ -80,9 +58,9 @@ def test_dev_runs_everything_and_keeps_tickets(tmp_path):
         assert not _port_open(port), f"{name} still listening on {port} after Ctrl-C"
 
     log2 = tmp_path / "dev2.log"
-    proc = _start(tmp_path, ports, log2)
+    proc = start_dev(tmp_path, ports, log2)
     try:
-        assert wait_for(lambda: _banner_token(log2), timeout=120, what="the second banner") == token
+        assert wait_for(lambda: banner_token(log2), timeout=120, what="the second banner") == token
         t = httpx.get(f"{api}/tickets/{number}", headers=headers).json()
         assert (t["subject"], t["team"], t["live"]) == ("VPN is down", "network", True)
         r = httpx.post(f"{api}/tickets/{number}/actions", json={"kind": "reply", "body": "Back after a restart"}, headers=headers)
