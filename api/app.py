@@ -13,6 +13,7 @@ from temporalio.client import Client
 from api.errors import install_error_handlers, register_action_tags
 from api.gateway import TicketGateway
 from api.intake import Intake
+from api.headers import SecurityHeaders
 from api.limits import BodySizeLimit
 from api.mail.inbound import MailIntake
 from api.mail.smtp import SmtpListener
@@ -83,10 +84,15 @@ def create_app(settings: Settings | None = None, *, temporal: Client | None = No
             if engine is not None:
                 engine.dispose()
 
-    app = FastAPI(title="Service desk", version="0.1.0", description=DESCRIPTION, lifespan=lifespan)
+    # The interactive docs load their scripts from a CDN: off unless asked for (`servicedesk dev`
+    # asks); /openapi.json is always served.
+    docs = settings.api_docs
+    app = FastAPI(title="Service desk", version="0.1.0", description=DESCRIPTION, lifespan=lifespan,
+                  docs_url="/docs" if docs else None, redoc_url="/redoc" if docs else None)
     app.state.settings = settings
     install_error_handlers(app)
     register_action_tags({cls.model_fields["kind"].annotation.__args__[0] for cls in ACTION_BODIES})
+    app.add_middleware(SecurityHeaders)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes, larger=(
         ("POST", r"/inbound/email", settings.max_message_bytes),
         ("POST", r"/tickets/\d+/attachments", settings.max_attachment_bytes + 64 * 1024),  # + multipart framing

@@ -12,6 +12,7 @@ from temporalio.client import Client
 
 from api.errors import ApiError
 from models.settings import Settings
+from models.tables import Agent
 from models.tokens import agent_for_token
 from workflows.messages import Actor
 
@@ -49,9 +50,11 @@ SettingsDep = Annotated[Settings, Depends(get_settings)]
 def principal_for_token(sessions: sessionmaker[Session], token: str) -> Principal | None:
     """The agent an API token belongs to, or None (unknown or revoked). Blocks: call it on a thread."""
     with sessions() as s:
-        agent = agent_for_token(s, token)
-        return None if agent is None else Principal(agent_id=agent.id, email=agent.email, name=agent.name,
-                                                    role=agent.role)
+        return principal_of(agent_for_token(s, token))
+
+
+def principal_of(agent: Agent | None) -> Principal | None:
+    return None if agent is None else Principal(agent_id=agent.id, email=agent.email, name=agent.name, role=agent.role)
 
 
 def current_principal(

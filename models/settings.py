@@ -32,6 +32,8 @@ class Settings(BaseSettings):
     task_queue: str = "tickets"
     api_host: str = "127.0.0.1"
     api_port: int = 8000
+    # The interactive API docs (/docs, /redoc), whose pages load Swagger UI and ReDoc from a CDN.
+    api_docs: bool = False
     # Requests larger than this are refused with 413 before they are read.
     max_body_bytes: int = Field(default=256 * 1024, ge=1024)
     # Open tickets a worker keeps in memory, most recently active first (about 0.13 MiB each,

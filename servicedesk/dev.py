@@ -175,6 +175,7 @@ def run_dev(settings: Settings) -> int:
     signal.signal(signal.SIGINT, stop)
     signal.signal(signal.SIGTERM, stop)
     env = {**os.environ, "SERVICEDESK_DATA_DIR": str(settings.data_dir)}
+    env.setdefault("SERVICEDESK_API_DOCS", "true")  # /docs on a developer's machine
     env["SERVICEDESK_SMTP_LISTEN"] = smtp_listen = dev_smtp_listen(settings)  # e-mail in: docs/email.md
     try:
         log = open(settings.data_dir / "temporal.log", "ab")

@@ -1,9 +1,11 @@
-"""Signing in to the supervisor's pages with an API token, kept in a cookie.
+"""Signing in to the supervisor's pages with an API token, for a session kept in a cookie.
 
 A browser cannot send `Authorization: Bearer`, so the supervisor pastes their token once; it
-is kept in an HttpOnly (no script reads it), SameSite=Strict (no other site's page sends it)
-cookie, Secure when the desk is served over https, valid for /supervisor only. The JSON API
-never reads this cookie: it authenticates by bearer token alone (api/deps.py).
+opens a session (models/web_sessions.py) whose random id, never the token, is kept in an
+HttpOnly (no script reads it), SameSite=Strict (no other site's page sends it) cookie, Secure
+when the desk is served over https, valid for /supervisor only. Signing out ends the session;
+revoking the token ends every session it opened. The JSON API never reads this cookie: it
+authenticates by bearer token alone (api/deps.py).
 
 CSRF: besides SameSite=Strict, the two forms (sign in, sign out) are accepted only when the
 browser says they come from this site (Origin, else Referer). We chose that over a signed form
@@ -12,21 +14,23 @@ to bind a token to (a login-CSRF would sign the supervisor in as someone else)."
 
 from __future__ import annotations
 
+from datetime import timedelta
 from urllib.parse import urlsplit
 
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from api.deps import Principal, SessionsDep, SettingsDep, principal_for_token
+from api.deps import Principal, SessionsDep, SettingsDep, principal_for_token, principal_of
 from api.routes.reports import MANAGER_ROLES
 from api.supervisor.pages import refusal, render
+from models import web_sessions
 from models.settings import Settings
 
 router = APIRouter(prefix="/supervisor", include_in_schema=False)
 COOKIE = "servicedesk_supervisor"
 COOKIE_PATH = "/supervisor"
-MAX_AGE = 12 * 3600  # a working day: then the token is pasted again
+MAX_AGE = 12 * 3600  # a session lasts a working day: then the token is pasted again
 HOME = "/supervisor/reports"
 LOGIN = "/supervisor/login"
 ROLES_IN_WORDS = ", ".join(MANAGER_ROLES[:-1]) + f" or {MANAGER_ROLES[-1]}"
@@ -60,12 +64,13 @@ def forbidden(role: str) -> Response:
 
 
 def signed_in(request: Request, sessions: SessionsDep) -> Principal | Response:
-    """The supervisor whose token the cookie holds, or the page to show instead: the sign-in
-    form (no cookie, or a token that was revoked since) or a refusal (a role that may not see)."""
-    token = request.cookies.get(COOKIE)
-    if not token:
+    """The supervisor whose session the cookie names, or the page to show instead: the sign-in
+    form (no cookie; a session that ended, expired or whose token was revoked) or a refusal (a
+    role that may not see)."""
+    sid = request.cookies.get(COOKIE)
+    if not sid:
         return RedirectResponse(LOGIN, status_code=303)
-    me = principal_for_token(sessions, token)
+    me = _principal_for_session(sessions, sid)
     if me is None:
         response = RedirectResponse(f"{LOGIN}?expired=1", status_code=303)
         response.delete_cookie(COOKIE, path=COOKIE_PATH)
@@ -102,17 +107,33 @@ async def login(request: Request, sessions: SessionsDep, settings: SettingsDep) 
                      "Ask an admin for a new one (servicedesk token create).", 401)
     if me.role not in MANAGER_ROLES:
         return forbidden(me.role)
+    sid = await run_in_threadpool(_open, sessions, token)
+    if sid is None:  # revoked in the moment between the two lookups
+        return _form("That token is not valid any more. Ask an admin for a new one.", 401)
     response = RedirectResponse(HOME, status_code=303)
-    response.set_cookie(COOKIE, token, max_age=MAX_AGE, path=COOKIE_PATH, httponly=True, samesite="strict",
+    response.set_cookie(COOKIE, sid, max_age=MAX_AGE, path=COOKIE_PATH, httponly=True, samesite="strict",
                         secure=settings.public_url.lower().startswith("https:"))
     return response
 
 
 @router.post("/logout")
-def logout(request: Request, settings: SettingsDep) -> Response:
+def logout(request: Request, sessions: SessionsDep, settings: SettingsDep) -> Response:
     if not same_site_form(request, settings):
         return _cross_site()
+    if sid := request.cookies.get(COOKIE):
+        with sessions.begin() as s:
+            web_sessions.close_session(s, sid)
     response = RedirectResponse(f"{LOGIN}?signed_out=1", status_code=303)
     response.delete_cookie(COOKIE, path=COOKIE_PATH, httponly=True, samesite="strict")
     return response
 
+
+
+def _open(sessions, token: str) -> str | None:
+    with sessions.begin() as s:
+        return web_sessions.open_session(s, token, timedelta(seconds=MAX_AGE))
+
+
+def _principal_for_session(sessions, sid: str) -> Principal | None:
+    with sessions() as s:
+        return principal_of(web_sessions.agent_for_session(s, sid))

@@ -198,3 +198,23 @@ async def test_a_change_racing_a_delete_is_answered_404_not_500(desk):
             assert (await desk.http.get(url, headers=admin)).status_code in (404, 405)
             answers += [put.status_code, delete.status_code]
     assert not [a for a in answers if a >= 500]
+
+
+async def test_every_answer_says_nosniff_and_the_docs_are_off_unless_asked(desk):
+    import httpx
+
+    from api.app import create_app
+    from models.settings import Settings
+
+    for r in (await desk.http.get("/tickets", headers=desk.auth()), await desk.http.get("/tickets"),
+              await desk.http.get("/nowhere"), await desk.http.get("/openapi.json")):
+        assert r.headers["x-content-type-options"] == "nosniff", (r.request.url, r.status_code)
+    assert (await desk.http.get("/docs")).status_code == 404  # off by default: its page loads a CDN
+    assert (await desk.http.get("/redoc")).status_code == 404
+
+    app = create_app(Settings(api_docs=True, database_url="sqlite://"))
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://desk") as http:
+        r = await http.get("/docs")
+        assert r.status_code == 200 and "swagger" in r.text.lower()
+        assert "frame-ancestors 'none'" in r.headers["content-security-policy"]
+        assert (r.headers["x-frame-options"], r.headers["x-content-type-options"]) == ("DENY", "nosniff")

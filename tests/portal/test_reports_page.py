@@ -12,14 +12,15 @@ from __future__ import annotations
 import contextlib
 import csv
 import io
+from datetime import datetime, timezone
 
 import httpx
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from api.app import create_app
-from models.tables import Agent
-from models.tokens import issue_token
+from models.tables import Agent, ApiToken
+from models.tokens import hash_token, issue_token
 from tests.api.conftest import ROLES
 from tests.api.test_reports import seed
 from tests.conftest import worker_settings
@@ -186,7 +187,7 @@ async def test_the_sign_in_cookie_and_its_forms_are_guarded(dev_server, sqlite_d
         assert r.status_code == 303 and r.headers["location"] == "/supervisor/reports"
         cookie = r.headers["set-cookie"]
         name, token = cookie.split(";")[0].split("=", 1)
-        assert token == tokens["supervisor"]
+        assert token.startswith("sds_") and tokens["supervisor"] not in cookie  # a session id, never the token
         flags = {part.strip().lower() for part in cookie.split(";")[1:]}
         assert {"httponly", "samesite=strict", "path=/supervisor"} <= flags and "secure" not in flags
 
@@ -217,17 +218,30 @@ async def test_the_sign_in_cookie_and_its_forms_are_guarded(dev_server, sqlite_d
         # An auditor may read the reports (the same roles as GET /reports); an agent's cookie gets a refusal.
         r = await http.post("/supervisor/login", data={"token": tokens["auditor"]}, headers=ours)
         assert r.status_code == 303
-        r = await http.get("/supervisor/reports/sla.csv", headers={"Cookie": f"{name}={tokens['agent']}"})
-        assert r.status_code == 403 and "supervisor, admin or auditor" in r.text
-        # A token revoked since: back to sign in, and the cookie is cleared.
-        r = await http.get("/supervisor/reports", headers={"Cookie": f"{name}=sdk_revoked"})
-        assert r.status_code == 303 and r.headers["location"] == "/supervisor/login?expired=1"
-        assert 'max-age=0' in r.headers["set-cookie"].lower() or "expires=" in r.headers["set-cookie"].lower()
+        r = await http.post("/supervisor/login", data={"token": tokens["agent"]}, headers=ours)
+        assert r.status_code == 403 and "supervisor, admin or auditor" in r.text and "set-cookie" not in r.headers
+        # A token itself in the cookie (as before sessions) or an unknown session: back to sign in, cookie cleared.
+        for stale in (tokens["supervisor"], "sds_unknown"):
+            r = await http.get("/supervisor/reports", headers={"Cookie": f"{name}={stale}"})
+            assert r.status_code == 303 and r.headers["location"] == "/supervisor/login?expired=1"
+            assert 'max-age=0' in r.headers["set-cookie"].lower() or "expires=" in r.headers["set-cookie"].lower()
 
         r = await http.post("/supervisor/logout", headers={"Origin": "https://evil.example"} | jar)
         assert r.status_code == 403 and "set-cookie" not in r.headers
         r = await http.post("/supervisor/logout", headers=ours | jar)
         assert r.status_code == 303 and f'{name}=""' in r.headers["set-cookie"]
+        # Signing out ended the session: its id opens nothing any more.
+        assert (await http.get("/supervisor/reports", headers=jar)).status_code == 303
+
+        # Revoking the token ends the sessions it opened.
+        r = await http.post("/supervisor/login", data={"token": tokens["supervisor"]}, headers=ours)
+        again = {"Cookie": r.headers["set-cookie"].split(";")[0]}
+        assert (await http.get("/supervisor/reports", headers=again)).status_code == 200
+        with sqlite_database.sessions.begin() as s:
+            s.execute(update(ApiToken).where(ApiToken.token_hash == hash_token(tokens["supervisor"]))
+                      .values(revoked_at=datetime.now(timezone.utc)))
+        r = await http.get("/supervisor/reports", headers=again)
+        assert r.status_code == 303 and r.headers["location"] == "/supervisor/login?expired=1"
 
     async with in_process(dev_server, sqlite_database, task_queue, "https://desk.example") as http:
         r = await http.post("/supervisor/login", data={"token": tokens["admin"]}, headers={"Origin": "https://desk.example"})
