@@ -278,6 +278,15 @@ class TokenCreated(BaseModel):
     agent_email: str
 
 
+class TokenOut(BaseModel):
+    id: int
+    prefix: str = Field(description="The token's first characters, to tell tokens apart; never the token")
+    name: str
+    agent_email: str
+    created_at: datetime
+    revoked_at: datetime | None
+
+
 class Health(BaseModel):
     status: Literal["ok", "degraded"]
     database: str

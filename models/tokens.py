@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from datetime import datetime, timezone
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -31,3 +32,23 @@ def agent_for_token(session: Session, token: str) -> Agent | None:
         .join(ApiToken, ApiToken.agent_id == Agent.id)
         .where(ApiToken.token_hash == hash_token(token), ApiToken.revoked_at.is_(None), Agent.active)
     ).first()
+
+
+def list_tokens(session: Session) -> list[tuple[ApiToken, Agent]]:
+    """Every token ever issued, newest first, with its agent (the hash is never shown)."""
+    return [(t, a) for t, a in session.execute(
+        select(ApiToken, Agent).join(Agent, Agent.id == ApiToken.agent_id).order_by(ApiToken.id.desc()))]
+
+
+def revoke_token(session: Session, ref: str | int) -> ApiToken | None:
+    """Revoke a token by id or by its shown prefix (`sdk_AbCd1234`); None if none matches. The
+    token stops working at once, and so do the web sessions it opened. Revoking twice is no
+    error: the first time stands."""
+    where = ApiToken.id == int(ref) if isinstance(ref, int) or str(ref).isdigit() else ApiToken.prefix == str(ref)
+    found = session.scalars(select(ApiToken).where(where)).all()
+    if len(found) != 1:
+        return None
+    if found[0].revoked_at is None:
+        found[0].revoked_at = datetime.now(timezone.utc)
+        session.flush()
+    return found[0]

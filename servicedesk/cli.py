@@ -15,7 +15,7 @@ from models.migrate import upgrade
 from models.routing import set_teams
 from models.settings import Settings
 from models.tables import Agent, Team
-from models.tokens import issue_token
+from models.tokens import issue_token, list_tokens, revoke_token
 from workflows.messages import ROLES
 
 
@@ -33,6 +33,9 @@ def main(argv: list[str] | None = None) -> int:
     create = token.add_parser("create", help="issue a token for an agent; prints it once")
     create.add_argument("--agent", required=True, help="the agent's e-mail")
     create.add_argument("--name", default="cli", help="a label for the token")
+    token.add_parser("list", help="every token: id, prefix, agent, name, created, revoked (never the token)")
+    revoke = token.add_parser("revoke", help="revoke a token at once (and the web sessions it opened)")
+    revoke.add_argument("ref", help="the token's id or its prefix, as `token list` shows them")
     agent = sub.add_parser("agent", help="agents").add_subparsers(dest="agent_command", required=True)
     add = agent.add_parser("create", help="add an agent")
     add.add_argument("--email", required=True)
@@ -77,6 +80,20 @@ def main(argv: list[str] | None = None) -> int:
         with sessions.begin() as s:
             seed_demo(s)
         print("demo organisation seeded")
+        return 0
+    if args.command == "token" and args.token_command == "list":
+        with sessions() as s:
+            for t, a in list_tokens(s):
+                state = f"revoked {t.revoked_at:%Y-%m-%d %H:%M}" if t.revoked_at else "active"
+                print(f"{t.id}\t{t.prefix}\t{a.email}\t{t.name}\t{t.created_at:%Y-%m-%d %H:%M}\t{state}")
+        return 0
+    if args.command == "token" and args.token_command == "revoke":
+        with sessions.begin() as s:
+            revoked = revoke_token(s, args.ref)
+        if revoked is None:
+            print(f"no single token {args.ref!r} (give its id or prefix, as `servicedesk token list` shows)", file=sys.stderr)
+            return 2
+        print(f"revoked token {revoked.id} ({revoked.prefix})")
         return 0
     if args.command == "token":
         with sessions.begin() as s:

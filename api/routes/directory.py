@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, status
+from fastapi import APIRouter, Response, status
 
 from api.deps import AdminDep, ReaderDep, SessionsDep
 from api.errors import ApiError
-from api.schemas import TokenCreate, TokenCreated
+from api.params import RowId
+from api.schemas import TokenCreate, TokenCreated, TokenOut
 from api.schemas_routing import AgentRoutingOut, TeamRoutingOut
 from models import queries, routing_admin
-from models.tokens import issue_token
+from models.tokens import issue_token, list_tokens, revoke_token
 
 router = APIRouter(tags=["organisation"])
 
@@ -38,3 +39,21 @@ def create_token(body: TokenCreate, me: AdminDep, sessions: SessionsDep) -> Toke
                            [{"field": "agent_email", "message": "no such active agent"}])
         token = issue_token(s, agent, body.name)
         return TokenCreated(token=token, prefix=token[:12], agent_email=agent.email)
+
+
+@router.get("/admin/tokens", response_model=list[TokenOut])
+def tokens(me: AdminDep, sessions: SessionsDep) -> list[TokenOut]:
+    """Every token issued, newest first: whose, when, and whether revoked (never the token)."""
+    with sessions() as s:
+        return [TokenOut(id=t.id, prefix=t.prefix, name=t.name, agent_email=a.email, created_at=t.created_at,
+                         revoked_at=t.revoked_at) for t, a in list_tokens(s)]
+
+
+@router.delete("/admin/tokens/{token_id}", status_code=status.HTTP_204_NO_CONTENT,
+               responses={404: {"description": "No such token"}})
+def revoke(token_id: RowId, me: AdminDep, sessions: SessionsDep) -> Response:
+    """Revoke a token: it stops working at once, and so do the supervisor sessions it opened."""
+    with sessions.begin() as s:
+        if revoke_token(s, token_id) is None:
+            raise ApiError("NotFound", f"no token {token_id}")
+    return Response(status_code=status.HTTP_204_NO_CONTENT)

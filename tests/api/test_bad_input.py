@@ -52,6 +52,17 @@ async def test_authentication_and_roles(desk, routed):
     r = await desk.http.post("/admin/tokens", json={"agent_email": "ghost@demo.example"}, headers=desk.auth("admin"))
     assert r.status_code == 422 and "agent_email" in _fields(r)
 
+    # Admins list tokens (never the token itself) and revoke them: a revoked token fails at once.
+    assert (await desk.http.get("/admin/tokens", headers=desk.auth("supervisor"))).status_code == 403
+    listed = (await desk.http.get("/admin/tokens", headers=desk.auth("admin"))).json()
+    [ninas] = [t for t in listed if t["agent_email"] == "nina@demo.example"]
+    assert ninas["revoked_at"] is None and nina["Authorization"].removeprefix("Bearer ").startswith(ninas["prefix"])
+    assert not any(nina["Authorization"].removeprefix("Bearer ") in str(t) for t in listed)
+    assert (await desk.http.delete(f"/admin/tokens/{ninas['id']}", headers=desk.auth("admin"))).status_code == 204
+    r = await desk.http.get("/tickets", headers=nina)
+    assert r.status_code == 401
+    assert (await desk.http.delete("/admin/tokens/999999", headers=desk.auth("admin"))).status_code == 404
+
 
 async def test_identity_comes_from_the_token_not_the_body(desk, routed):
     r = await desk.act(routed["number"], kind="note", body="hi", actor={"kind": "agent", "id": "ceo@demo.example"})

@@ -42,4 +42,15 @@ def test_migrate_seed_agent_and_token(tmp_path):
         assert agent is not None and (agent.email, agent.role) == ("kim@example.com", "supervisor")
         assert s.scalar(select(Agent).where(Agent.email == "kim@example.com")).team_id is not None
         assert agent_for_token(s, token + "x") is None
+
+    # Listed without the token itself; revoked by its prefix, it stops working at once.
+    r = _cli("token", "list", db_url=url)
+    assert r.returncode == 0 and token[:12] in r.stdout and token not in r.stdout and "kim@example.com" in r.stdout
+    r = _cli("token", "revoke", token[:12], db_url=url)
+    assert r.returncode == 0 and "revoked token" in r.stdout, r.stderr
+    with make_sessions(engine)() as s:
+        assert agent_for_token(s, token) is None
+    assert "revoked" in _cli("token", "list", db_url=url).stdout
+    r = _cli("token", "revoke", "sdk_nothing", db_url=url)
+    assert r.returncode == 2 and "no single token" in r.stderr
     engine.dispose()
