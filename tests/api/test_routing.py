@@ -104,6 +104,7 @@ async def test_nobody_available_waits_in_the_queue_until_an_agent_comes_online(d
     assert (await _ok(r))["dispatched"] == [number]
     t = await desk.wait_for(number, lambda t: t["assignee"] is not None)
     assert t["assignee"] == SAM
+    await desk.projected(number, t["last_seq"])  # the events come from the read model, which follows the view
     last = (await _routed_events(desk, number))[-1]
     assert last["data"]["reason"].startswith("sam@demo.example came online: in team support; least loaded in support")
     assert await _ok(await desk.http.get("/teams/support/queue", headers=desk.auth())) == []

@@ -2,7 +2,7 @@
 `servicedesk dev` (real Temporal, worker and read model) from the document alone, as an admin
 and as an agent, and fails on any 5xx, an undocumented status or content type, or an answer
 that breaks its declared schema. Examples are bounded so the run stays within about two minutes
-a role."""
+a role. Revoking a token is left out: guessed ids would revoke the run's own token."""
 
 from __future__ import annotations
 
@@ -42,13 +42,16 @@ def test_every_operation_keeps_its_contract_for_both_roles(tmp_path):
             run = subprocess.run(
                 [_schemathesis(), "run", f"{api}/openapi.json", "-H", f"Authorization: Bearer {token}",
                  "--checks", CHECKS, "--max-examples", "3", "--phases", "examples,coverage,fuzzing",
-                 "--generation-deterministic", "--no-color"],
+                 "--generation-deterministic", "--no-color",
+                 # Revoking tokens by guessed ids would revoke the run's own (tested in test_bad_input).
+                 "--exclude-name", "DELETE /admin/tokens/{token_id}"],
                 capture_output=True, text=True, timeout=600, cwd=tmp_path)
             summary = run.stdout[run.stdout.rfind("SUMMARY"):]
             print(f"--- schemathesis as {role}:\n{summary}")
             assert run.returncode == 0, f"as {role}:\n{run.stdout[-20000:]}\n{run.stderr[-2000:]}"
             selected, tested = re.search(r"Selected: (\d+)/(\d+)", summary), re.search(r"Tested: (\d+)", summary)
-            assert selected and tested and int(tested.group(1)) == int(selected.group(2)) > 50, summary  # every operation
+            assert selected and tested and int(tested.group(1)) == int(selected.group(1)) == int(selected.group(2)) - 1 > 50, \
+                summary  # every operation but the one excluded
     finally:
         proc.send_signal(signal.SIGINT)
         proc.wait(timeout=60)
