@@ -37,11 +37,8 @@ sys.path.insert(0, str(ROOT))
 from api.gateway import TicketGateway  # noqa: E402
 from bench.raw_workflows import OPEN_WORKFLOW  # noqa: E402
 from bench.sla import TASK_QUEUE, connect, log, resident_mib, start_worker, stop_all  # noqa: E402
-from models.db import make_engine, make_sessions  # noqa: E402
-from models.migrate import upgrade  # noqa: E402
-from models.seed import seed_demo  # noqa: E402
 from models.tables import TicketRow  # noqa: E402
-from tests.e2e.procs import free_port, start_dev_server  # noqa: E402
+from tests.e2e.procs import free_port, seeded_readmodel, start_dev_server  # noqa: E402
 from tests.notification_servers import Mailbox  # noqa: E402
 from bench.stats import pct  # noqa: E402
 from models.settings import Settings  # noqa: E402
@@ -101,12 +98,7 @@ async def raw_phase(client, args, data: Path, children: Children) -> list[tuple[
 
 
 async def desk_phase(client, args, data: Path, children: Children) -> tuple[list[tuple[int, float]], float]:
-    db_url = f"sqlite:///{data / 'readmodel.db'}"
-    engine = make_engine(db_url)
-    upgrade(engine)
-    sessions = make_sessions(engine)
-    with sessions.begin() as s:
-        seed_demo(s)
+    db_url, engine, sessions = seeded_readmodel(data)
     worker = start_worker(client.service_client.config.target_host, db_url, data, 1, args.mailbox.port)
     children.insert(0, ("worker", worker))
     gateway = TicketGateway(client, TASK_QUEUE)

@@ -93,9 +93,9 @@ async def upload(number: TicketNumber, request: Request, me: AgentDep, sessions:
 
     def store() -> AttachmentStored:
         with sessions.begin() as s:
-            if not _ticket_exists(s, number):
-                raise ApiError("TicketNotFound", f"ticket {number} does not exist")
             ticket = queries.ticket_row(s, number)
+            if ticket is None and not queries.ledgered(s, number):
+                raise ApiError("TicketNotFound", f"ticket {number} does not exist")
             if ticket is not None and ticket.status == "closed":  # as a note on it would be refused
                 raise ApiError("TicketClosed", f"ticket {number} is closed: it takes no more files")
             row = store_attachment(s, number=number, filename=verdict.filename, content_type=verdict.content_type,
