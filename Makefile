@@ -6,12 +6,12 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test bench clean browser histories
+.PHONY: run test bench clean browser compose compose-check histories
 
 run: $(STAMP)
 	$(BIN)/servicedesk dev
 
-test: $(STAMP) browser
+test: $(STAMP) browser compose
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 bench: $(STAMP)
@@ -36,6 +36,19 @@ browser:
 	@if [ -x /usr/bin/chromium ]; then :; \
 	elif [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
 	else echo "browser tests need Debian's Chromium: sudo apt-get install -y chromium"; fi
+
+# Debian's docker-compose (1.29; no Docker engine needed) to check docker-compose.yml
+# (tests/e2e/test_compose.py, compose-check): installed once, as root (CI); otherwise it says how.
+compose:
+	@if command -v docker-compose >/dev/null; then :; \
+	elif [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq docker-compose >/dev/null; \
+	else echo "the compose checks need Debian's docker-compose: sudo apt-get install -y docker-compose"; fi
+
+# docker-compose.yml resolves with the placeholder values of .env.example: fails on an invalid
+# file or a required value .env.example lacks. (It cannot be run here: no Docker engine.)
+compose-check: compose
+	docker-compose --env-file .env.example config -q
+	@echo "docker-compose.yml is valid"
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis
