@@ -38,6 +38,7 @@ from api.routes import (
     webhooks_admin,
 )
 from api.schemas_actions import ACTION_BODIES
+from api.throttle import Throttle
 from models.db import make_engine, make_sessions
 from models.settings import Settings
 
@@ -90,6 +91,7 @@ def create_app(settings: Settings | None = None, *, temporal: Client | None = No
     app = FastAPI(title="Service desk", version="0.1.0", description=DESCRIPTION, lifespan=lifespan,
                   docs_url="/docs" if docs else None, redoc_url="/redoc" if docs else None)
     app.state.settings = settings
+    app.state.throttle = Throttle(settings)  # abuse limits, counted in this process (api/throttle.py)
     install_error_handlers(app)
     register_action_tags({cls.model_fields["kind"].annotation.__args__[0] for cls in ACTION_BODIES})
     app.add_middleware(SecurityHeaders)

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from temporalio.client import Client
 
 from api.errors import ApiError
+from api.throttle import client_address, throttle_of, too_many
 from models.settings import Settings
 from models.tables import Agent
 from models.tokens import agent_for_token
@@ -58,6 +59,7 @@ def principal_of(agent: Agent | None) -> Principal | None:
 
 
 def current_principal(
+    request: Request,
     sessions: SessionsDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
 ) -> Principal:
@@ -65,8 +67,14 @@ def current_principal(
     challenge = {"WWW-Authenticate": "Bearer"}
     if credentials is None:
         raise ApiError("Unauthorized", "missing bearer token: send 'Authorization: Bearer <token>'", headers=challenge)
+    # A client that has sent too many wrong tokens is not answered whether its next one is right,
+    # so guessing stops at the limit.
+    throttle, client = throttle_of(request), client_address(request)
+    if (wait := throttle.wait(throttle.failed_tokens, client)) is not None:
+        raise too_many("failed token checks from this address", wait)
     me = principal_for_token(sessions, credentials.credentials)
     if me is None:
+        throttle.count(throttle.failed_tokens, client)
         raise ApiError("Unauthorized", "invalid or revoked API token", headers=challenge)
     return me
 

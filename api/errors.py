@@ -51,6 +51,7 @@ STATUS_BY_TYPE: dict[str, int] = {
     "UnknownAttachment": 422,
     "UnknownCalendar": 422,
     "IdempotencyKeyReused": 422,
+    "RateLimited": 429,  # with Retry-After (api/throttle.py)
     "TemporalUnavailable": 503,
     "TicketRunning": 503,  # a message raced the ticket's start; a retry reaches it
     "DatabaseUnavailable": 503,

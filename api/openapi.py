@@ -3,7 +3,8 @@
 
 Routes declare what only they can answer (201 on a create-or-replace, 409 on a conflict, 504 on
 an action). The errors every operation of a kind can answer are added here, from what the
-operation itself declares: a body (400, 413), a bearer token (401, 403), a path parameter (404),
+operation itself declares: a body (400, 413), a bearer token (401, 403, and 429 once a client has
+sent too many wrong ones), a path parameter (404),
 any input (422), and the read model under it (503)."""
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from fastapi.openapi.utils import get_openapi
 from pydantic import BaseModel, Field
 
 ERROR_REF = {"$ref": "#/components/schemas/Error"}
+RETRY_AFTER = {"description": "Seconds until a request may succeed", "schema": {"type": "integer", "minimum": 1}}
 
 
 class ErrorField(BaseModel):
@@ -41,6 +43,7 @@ COMMON = {
     404: "Nothing at this address",
     413: "The body is larger than the API takes (PayloadTooLarge)",
     422: "Invalid input: each field at fault is named (ValidationError and others)",
+    429: "Too many failed token checks from this address (RateLimited); Retry-After says when to try again",
     503: "The read model or the workflow service is not answering; try again",
 }
 
@@ -50,7 +53,7 @@ def _errors_for(operation: dict[str, Any]) -> list[int]:
     if "requestBody" in operation:
         codes += [400, 413]
     if operation.get("security"):
-        codes += [401, 403]
+        codes += [401, 403, 429]
     if any(p.get("in") == "path" for p in operation.get("parameters", [])):
         codes.append(404)
     return codes
@@ -72,6 +75,8 @@ def document_errors(spec: dict[str, Any]) -> dict[str, Any]:
             for code, answer in responses.items():
                 if code[0] in "45":
                     answer["content"] = {"application/json": {"schema": ERROR_REF}}
+                if code == "429":
+                    answer["headers"] = {"Retry-After": RETRY_AFTER}
     return spec
 
 

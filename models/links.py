@@ -65,7 +65,7 @@ def verify_link(secret: str, token: str, now: datetime | None = None, purpose: s
     body, dot, mac = token.partition(".")
     if not dot or not body or not mac or len(token) > 1024:
         raise LinkError("malformed", "this link is incomplete: copy the whole link from the e-mail")
-    if not hmac.compare_digest(_mac(secret, body), mac):
+    if not hmac.compare_digest(_mac(secret, body).encode(), mac.encode()):  # bytes: a non-ASCII mac is forged, not an error
         raise LinkError("forged", "this link is not one the service desk made")
     try:
         claims = json.loads(_unb64(body))
@@ -78,3 +78,26 @@ def verify_link(secret: str, token: str, now: datetime | None = None, purpose: s
     if (now or datetime.now(timezone.utc)) >= found.expires_at:
         raise LinkError("expired", f"this link expired on {found.expires_at:%Y-%m-%d %H:%M} UTC")
     return found
+
+
+# The request form's hidden key: `<random>.<issued, hex seconds>.<signature>`. Signed, so only a
+# form this desk served can open a request, and dated, so a key harvested once cannot be replayed
+# for ever; it is also the intake ledger's idempotency key, so a double submit opens one request.
+FORM_KEY_MAX_AGE_SECONDS = 24 * 3600
+
+
+def sign_form_key(secret: str, issued_at: datetime | None = None) -> str:
+    issued = int((issued_at or datetime.now(timezone.utc)).timestamp())
+    body = f"{secrets.token_urlsafe(12)}.{issued:x}"
+    return f"{body}.{_mac(secret, 'form:' + body)[:22]}"
+
+
+def check_form_key(secret: str, key: str, now: datetime | None = None) -> str:
+    """"ok", "expired" (older than FORM_KEY_MAX_AGE_SECONDS, or from the future) or "forged"
+    (not made by this desk, or damaged)."""
+    body, _, mac = key.rpartition(".")
+    if not body or len(key) > 80 or not hmac.compare_digest(_mac(secret, "form:" + body)[:22].encode(), mac.encode()):
+        return "forged"
+    issued = int(body.rpartition(".")[2], 16)
+    age = (now or datetime.now(timezone.utc)).timestamp() - issued
+    return "ok" if -60 <= age <= FORM_KEY_MAX_AGE_SECONDS else "expired"

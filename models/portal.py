@@ -3,8 +3,9 @@ web form submission is opened under.
 
 A one-time link (models/links.py: confirm, survey) is spent by inserting its id into
 `used_links` in the same step that acts on it: the primary key makes a second use a conflict,
-whoever gets there first. A web form carries a random key (a hidden field) that the intake
-ledger opens the ticket under (source "web"), so a double submit opens one ticket.
+whoever gets there first. The reply form of a ticket's page carries a random key (a hidden
+field) that the reply's message id is made of, so a double submit is one reply. (The request
+form's key is signed and dated: models/links.py `sign_form_key`.)
 """
 
 from __future__ import annotations
@@ -71,7 +72,7 @@ def unspend(sessions: sessionmaker[Session], link_id: str) -> None:
 
 
 def new_form_key() -> str:
-    """The hidden key of one web form: the intake ledger's idempotency key for it."""
+    """The hidden key of one reply form: the reply's message id is made of it."""
     return secrets.token_urlsafe(18)
 
 

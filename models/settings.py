@@ -7,6 +7,7 @@ import secrets
 from pathlib import Path
 from typing import Literal
 
+from limits import parse_many
 from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -80,6 +81,26 @@ class Settings(BaseSettings):
     delivery_give_up_hours: float = Field(default=48, gt=0)
     delivery_retry_initial_seconds: float = Field(default=5.0, gt=0)
     delivery_retry_max_seconds: float = Field(default=300.0, gt=0)
+    # Abuse limits (api/throttle.py), in the `limits` library's notation ("10/hour;50/day"):
+    # requests opened from the portal's form per client address and per requester e-mail address
+    # (each sends that address an acknowledgement), failed supervisor sign-ins and failed bearer
+    # tokens per client address. Counts are kept in `rate_limit_storage`: memory:// counts in each
+    # API process on its own; redis://host:6379 shares them (needs the `redis` package).
+    rate_limit_portal_per_client: str = "10/hour;30/day"
+    rate_limit_portal_per_address: str = "3/hour;10/day"
+    rate_limit_failed_sign_ins: str = "10/15 minutes"
+    rate_limit_failed_tokens: str = "30/minute"
+    rate_limit_storage: str = "memory://"
+
+    @field_validator("rate_limit_portal_per_client", "rate_limit_portal_per_address", "rate_limit_failed_sign_ins",
+                     "rate_limit_failed_tokens")
+    @classmethod
+    def _rate_limit(cls, v: str) -> str:
+        try:
+            parse_many(v)
+        except ValueError as err:
+            raise ValueError(f"not a rate limit like '10/hour' or '3/hour;10/day': {v!r} ({err})") from None
+        return v
 
     @field_validator("database_url")
     @classmethod

@@ -12,7 +12,8 @@ from fastapi.responses import HTMLResponse
 from api.errors import ApiError
 from api.portal.pages import refusal, render
 from api.portal.service import Portal, get_portal
-from models.portal import form_key_ok, new_form_key
+from api.throttle import client_address, in_words, throttle_of
+from models.links import check_form_key, sign_form_key
 from workflows.messages import MAX_BODY_CHARS, MAX_SUBJECT_CHARS, Actor
 
 router = APIRouter(prefix="/portal", include_in_schema=False)
@@ -21,13 +22,16 @@ EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 FIELDS = ("name", "email", "subject", "description")
 
 
-def _form(values: dict[str, str], errors: dict[str, str], key: str, status: int = 200) -> HTMLResponse:
-    return render("request_form.html", status=status, values=values, errors=errors, form_key=key)
+def _form(values: dict[str, str], errors: dict[str, str], key: str, status: int = 200,
+          headers: dict[str, str] | None = None) -> HTMLResponse:
+    response = render("request_form.html", status=status, values=values, errors=errors, form_key=key)
+    response.headers.update(headers or {})
+    return response
 
 
 @router.get("", response_class=HTMLResponse)
-async def request_form() -> HTMLResponse:
-    return _form({f: "" for f in FIELDS}, {}, new_form_key())
+async def request_form(portal: PortalDep) -> HTMLResponse:
+    return _form({f: "" for f in FIELDS}, {}, sign_form_key(portal.settings.link_secret))
 
 
 def validate(values: dict[str, str]) -> dict[str, str]:
@@ -55,14 +59,23 @@ async def submit(request: Request, portal: PortalDep) -> HTMLResponse:
     form = await request.form()
     values = {f: str(form.get(f) or "").strip() for f in FIELDS}
     key = str(form.get("form_key") or "")
+    secret = portal.settings.link_secret
     errors = validate(values)
-    if not form_key_ok(key):
-        # Not a form this page made (or one from a very old page): ask to send it again.
+    if check_form_key(secret, key) != "ok":
+        # Not a form this page made, or one older than a day: ask to send it again.
         errors["form"] = "This form had expired. Please check your answers and send it again."
-        key = new_form_key()
+        key = sign_form_key(secret)
     if errors:
         return _form(values, errors, key, status=422)
     email = values["email"].lower()
+    # Each request mails its acknowledgement to the address typed in: limited per address (so no
+    # one's mailbox can be flooded) and per client (so no one can flood many), before anything is opened.
+    throttle = throttle_of(request)
+    wait = throttle.admit((throttle.portal_client, client_address(request)), (throttle.portal_address, email))
+    if wait is not None:
+        errors["form"] = (f"Too many requests were sent from here or for this e-mail address. Your answers are "
+                          f"kept below: please send them again in {in_words(wait)}.")
+        return _form(values, errors, key, status=429, headers={"Retry-After": str(wait)})
     ticket = {"subject": values["subject"], "description": values["description"], "channel": "web",
               "requester": {"email": email, "name": values["name"]}}
     try:
@@ -72,6 +85,6 @@ async def submit(request: Request, portal: PortalDep) -> HTMLResponse:
         if err.type == "IdempotencyKeyReused":  # the same form sent again with other words
             errors["form"] = ("This form was already sent as another request. Your answers are kept below: "
                               "send them again to open a new request.")
-            return _form(values, errors, new_form_key(), status=409)
+            return _form(values, errors, sign_form_key(secret), status=409)
         return refusal(err)
     return render("request_received.html", number=res.number, email=email)

@@ -10,7 +10,9 @@ authenticates by bearer token alone (api/deps.py).
 CSRF: besides SameSite=Strict, the two forms (sign in, sign out) are accepted only when the
 browser says they come from this site (Origin, else Referer). We chose that over a signed form
 token because it needs no state and also protects the sign-in form itself, which has no session
-to bind a token to (a login-CSRF would sign the supervisor in as someone else)."""
+to bind a token to (a login-CSRF would sign the supervisor in as someone else).
+
+Failed sign-ins are limited per client address (SERVICEDESK_RATE_LIMIT_FAILED_SIGN_INS)."""
 
 from __future__ import annotations
 
@@ -24,6 +26,7 @@ from starlette.concurrency import run_in_threadpool
 from api.deps import Principal, SessionsDep, SettingsDep, principal_for_token, principal_of
 from api.routes.reports import MANAGER_ROLES
 from api.supervisor.pages import refusal, render
+from api.throttle import client_address, in_words, throttle_of
 from models import web_sessions
 from models.settings import Settings
 
@@ -101,8 +104,16 @@ async def login(request: Request, sessions: SessionsDep, settings: SettingsDep) 
     token = str((await request.form()).get("token") or "").strip()
     if not token:
         return _form("Paste your API token to sign in.", 401)
+    # Past the limit of failed sign-ins from this address, no token is checked until the window
+    # lets one through: guessing stops there.
+    throttle, client = throttle_of(request), client_address(request)
+    if (wait := throttle.wait(throttle.failed_sign_ins, client)) is not None:
+        response = _form(f"Too many failed sign-ins from this address. Please try again in {in_words(wait)}.", 429)
+        response.headers["Retry-After"] = str(wait)
+        return response
     me = await run_in_threadpool(principal_for_token, sessions, token)  # the lookup never blocks the loop
     if me is None:
+        throttle.count(throttle.failed_sign_ins, client)
         return _form("That token is not valid: it may be mistyped, incomplete or revoked. "
                      "Ask an admin for a new one (servicedesk token create).", 401)
     if me.role not in MANAGER_ROLES:
