@@ -1,4 +1,4 @@
-"""`servicedesk dev | worker | api | migrate | seed | token create | agent create | audit ...`."""
+"""`servicedesk dev | worker | api | migrate | seed | token create | agent create | audit ... | backup | restore`."""
 
 from __future__ import annotations
 
@@ -50,6 +50,9 @@ def main(argv: list[str] | None = None) -> int:
     from servicedesk import audit as audit_cli
 
     audit_cli.add_parser(sub)
+    from servicedesk import backup as backup_cli
+
+    backup_cli.add_parser(sub)
     args = parser.parse_args(argv)
     if args.command == "mail":
         from servicedesk.mailsink import main as mail_main
@@ -60,6 +63,8 @@ def main(argv: list[str] | None = None) -> int:
     settings = Settings()
     if args.command == "audit":
         return audit_cli.run(args, settings)
+    if args.command in ("backup", "restore"):
+        return backup_cli.run(args, settings)
     if args.command == "dev":
         from servicedesk.dev import run_dev
 
