@@ -3,11 +3,19 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from workflows.messages import TicketEvent, TicketSnapshot
 from workflows.sla_types import SlaPolicyData
+
+# A worker that dies (SIGKILL, a lost machine) with an activity in flight sends no failure: the
+# server notices only when a timeout passes. Every activity is scheduled with HEARTBEAT_TIMEOUT
+# and heartbeats every HEARTBEAT_EVERY while it runs (activities/defn.py), so a dead worker's
+# activity is retried on another after seconds, not after its whole start-to-close timeout
+# (tests/e2e/test_durability.py measures it).
+HEARTBEAT_TIMEOUT = timedelta(seconds=5)
+HEARTBEAT_EVERY = timedelta(seconds=1)
 
 
 @dataclass

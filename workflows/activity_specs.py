@@ -17,6 +17,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows.messages import DISPATCH_ACTIVITY, ROUTE_ACTIVITY, SLA_POLICY_ACTIVITY
     from workflows.activity_io import (
         COMMIT_ACTIVITY,
+        HEARTBEAT_TIMEOUT,
         INTAKE_ACTIVITY,
         CommitInput,
         CommitResult,
@@ -45,7 +46,7 @@ class ActivitySpec:
     input: type
     result: type | None
     retry: RetryPolicy
-    timeout: timedelta = timedelta(seconds=30)
+    timeout: timedelta = timedelta(seconds=30)  # bounds a live attempt that hangs (a stuck query)
     # A local activity runs in the worker that runs the workflow task: a marker in the history
     # and no round trip through the server (docs/benchmarks.md says what each costs).
     local: bool = False
@@ -64,9 +65,12 @@ async def execute(spec: ActivitySpec, arg: Any, summary: str) -> Any:
     """Run one of the ticket's activities as its spec says."""
     if not isinstance(arg, spec.input):
         raise TypeError(f"{spec.name} takes {spec.input.__name__}, not {type(arg).__name__}")
-    run = workflow.execute_local_activity if spec.local else workflow.execute_activity
-    return await run(spec.name, arg, result_type=spec.result, start_to_close_timeout=spec.timeout,
-                     retry_policy=spec.retry, summary=summary)
+    if spec.local:
+        return await workflow.execute_local_activity(spec.name, arg, result_type=spec.result, summary=summary,
+                                                     start_to_close_timeout=spec.timeout, retry_policy=spec.retry)
+    return await workflow.execute_activity(spec.name, arg, result_type=spec.result, summary=summary,
+                                           start_to_close_timeout=spec.timeout, retry_policy=spec.retry,
+                                           heartbeat_timeout=HEARTBEAT_TIMEOUT)
 
 
 async def commit(state: TicketState, events: list[TicketEvent], notices: list[NotifyInput]) -> None:

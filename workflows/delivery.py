@@ -16,6 +16,8 @@ from temporalio import workflow
 from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError, ApplicationError, RetryState, TimeoutError
 
+from workflows.activity_io import HEARTBEAT_TIMEOUT
+
 DELIVERY_WORKFLOW = "NotificationDelivery"
 DELIVER_ACTIVITY = "deliver_notification"
 MARK_FAILED_ACTIVITY = "mark_notification_failed"
@@ -43,6 +45,7 @@ class NotificationDelivery:
             return await workflow.execute_activity(
                 DELIVER_ACTIVITY, inp.notification_id, result_type=str,
                 start_to_close_timeout=timedelta(seconds=inp.attempt_timeout_seconds),
+                heartbeat_timeout=HEARTBEAT_TIMEOUT,  # a dead worker's delivery moves on in seconds
                 # Retried with backoff until this period has passed since the first try.
                 schedule_to_close_timeout=timedelta(seconds=inp.give_up_after_seconds),
                 retry_policy=RetryPolicy(initial_interval=timedelta(seconds=inp.retry_initial_seconds),

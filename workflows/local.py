@@ -11,6 +11,8 @@ from typing import Any
 from temporalio import workflow
 from temporalio.common import RetryPolicy
 
+from workflows.activity_io import HEARTBEAT_TIMEOUT
+
 # Every activity here is a short database read or write. Before `ordinary-activities` they ran
 # as local activities: one marker event each instead of a round trip through the server.
 # Intake must not hold a ticket hostage: after a few tries it goes on without triage.
@@ -37,7 +39,7 @@ async def ticket_activity(name: str, arg: Any, *, result_type: type | None = Non
     if workflow.patched(ORDINARY_ACTIVITIES):
         return await workflow.execute_activity(name, arg, result_type=result_type,
                                                start_to_close_timeout=timedelta(seconds=30),
-                                               retry_policy=retry, summary=summary)
+                                               heartbeat_timeout=HEARTBEAT_TIMEOUT, retry_policy=retry, summary=summary)
     return await workflow.execute_local_activity(name, arg, result_type=result_type,
                                                  start_to_close_timeout=timedelta(seconds=30),
                                                  retry_policy=retry, summary=summary)

@@ -110,3 +110,81 @@ async def _notes_applied(gateway: TicketGateway, numbers: list[int]):
     views = await _views(gateway, numbers)
     return views if all(len(v.conversation) == 1 for v in views.values()) else None
 
+
+
+async def test_a_killed_workers_work_moves_on_in_seconds(tmp_path):
+    """A worker SIGKILLed in the middle of an activity (here a commit waiting on a read model
+    that another writer holds) sends no failure: the server learns it only from a timeout. The
+    activities heartbeat, so the commit is retried on the next worker after the heartbeat
+    timeout (5 s), not the commit's start-to-close timeout (60 s). A ticket the dead worker had in
+    its cache answers its next action once the server gives up on the dead worker's sticky queue
+    (the SDK's 10 s default) and hands the task to the next worker."""
+    import sqlite3
+    import time
+
+    from temporalio.client import WorkflowHandle
+
+    from workflows.activity_io import HEARTBEAT_TIMEOUT
+    from workflows.activity_specs import COMMIT
+
+    port, ui = free_port(), free_port()
+    address = f"127.0.0.1:{port}"
+    db_url, engine, sessions = seeded_readmodel(tmp_path)
+    env = {"SERVICEDESK_TEMPORAL_ADDRESS": address, "DATABASE_URL": db_url, "SERVICEDESK_TASK_QUEUE": "kill"}
+    server = start_dev_server(tmp_path, port, ui, tmp_path / "temporal.log")
+    worker = start_servicedesk("worker", env, tmp_path / "worker1.log")
+    lock = None
+    try:
+        gateway = TicketGateway(await connect(address), "kill")
+        for n in (1, 2):
+            await gateway.start(m.TicketInput(number=n, subject=f"Ticket {n}", description="kill",
+                                              requester_email="dana@customer.example", created_by=SAM))
+        routed = await _eventually(lambda: _all_routed(gateway, [1, 2]))
+
+        async def projected(n: int, seq: int) -> bool:
+            with sessions() as s:
+                return len(ticket_events(s, n)) >= seq
+        for n in (1, 2):
+            await _eventually(lambda: projected(n, routed[n].ticket.last_seq))
+
+        # Another writer holds the read model: ticket 1's commit of the note waits on it.
+        lock = sqlite3.connect(tmp_path / "readmodel.db", isolation_level=None, timeout=30)
+        lock.execute("BEGIN IMMEDIATE")
+        noted = await gateway.act(1, m.Note(actor=SAM, body="written as the worker died"))
+        handle: WorkflowHandle = gateway._handle(1)
+
+        async def commit_running() -> bool:
+            pending = (await handle.describe()).raw_description.pending_activities
+            return any(a.activity_type.name == COMMIT.name and a.state == 2 for a in pending)  # 2 = STARTED
+        await _eventually(commit_running, timeout=30)
+
+        worker.send_signal(signal.SIGKILL)
+        worker.wait()
+        killed = time.monotonic()
+        lock.rollback()
+        worker = start_servicedesk("worker", env, tmp_path / "worker2.log")
+
+        async def seconds(step) -> tuple[object, float]:
+            result = await step
+            return result, time.monotonic() - killed
+
+        # The retried commit, and meanwhile the next action on ticket 2 (in the dead worker's cache).
+        (_, commit_after), (replied, action_after) = await asyncio.gather(
+            seconds(_eventually(lambda: projected(1, noted.ticket.last_seq), timeout=90)),
+            seconds(gateway.act(2, m.Reply(actor=SAM, body="after the kill"))))
+        print(f"\nworker SIGKILLed mid-commit: the commit was done by the next worker {commit_after:.1f} s later "
+              f"(heartbeat timeout {HEARTBEAT_TIMEOUT.total_seconds():.0f} s, start-to-close "
+              f"{COMMIT.timeout.total_seconds():.0f} s); an action on a ticket the dead worker had cached "
+              f"answered after {action_after:.1f} s")
+        assert replied.ticket.status == "open"
+        # Well inside the start-to-close timeout: the heartbeat timeout moved it on.
+        assert commit_after < COMMIT.timeout.total_seconds() / 2, commit_after
+        with sessions() as s:
+            bodies = [e.kind for e in ticket_events(s, 1)]
+        assert bodies.count("note") == 1  # retried, applied once
+    finally:
+        if lock is not None:
+            lock.close()
+        stop(worker)
+        stop(server)
+        engine.dispose()
