@@ -3,13 +3,17 @@ error body has the same shape: {"error": {"type", "message", "fields": [{"field"
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
+from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+
+log = logging.getLogger(__name__)
 
 # The one table from error type to HTTP status.
 STATUS_BY_TYPE: dict[str, int] = {
@@ -150,8 +154,26 @@ def _on_stale_row(_request: Request, exc: StaleDataError) -> JSONResponse:
     return error_response(ApiError("NotFound", "it was deleted while this request was changing it"))
 
 
+def _on_database_down(request: Request, exc: Exception) -> Response:
+    # The read model did not answer (refused, dropped the connection, locked past the timeout):
+    # a moment's outage the caller retries, never a 500. Nothing was written: each request's
+    # session rolls back with the failed statement.
+    log.warning("database unavailable on %s %s: %s", request.method, request.url.path, str(exc).splitlines()[0])
+    err = ApiError("DatabaseUnavailable", f"the database did not answer ({type(exc).__name__}); try again in a moment",
+                   headers={"Retry-After": "5"})
+    if request.url.path.startswith("/portal"):
+        from api.portal.pages import refusal  # the portal's pages import this module
+
+        response = refusal(err)
+        response.headers["Retry-After"] = "5"
+        return response
+    return error_response(err)
+
+
 def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(ApiError, _on_api_error)  # type: ignore[arg-type]
     app.add_exception_handler(StaleDataError, _on_stale_row)  # type: ignore[arg-type]
+    for lost in (OperationalError, InterfaceError):
+        app.add_exception_handler(lost, _on_database_down)
     app.add_exception_handler(RequestValidationError, _on_validation_error)  # type: ignore[arg-type]
     app.add_exception_handler(StarletteHTTPException, _on_http_exception)  # type: ignore[arg-type]

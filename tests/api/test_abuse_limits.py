@@ -118,3 +118,24 @@ async def test_guessing_supervisor_sign_ins_stops_at_the_limit(app_only):
     assert r.status_code == 429 and "Too many failed sign-ins" in r.text
     assert 1 <= int(r.headers["retry-after"]) <= 60
     assert "servicedesk_supervisor" not in r.headers.get("set-cookie", "")
+
+
+async def test_a_read_model_that_does_not_answer_is_a_503_not_a_500(dev_server, task_queue):
+    """(Not abuse, but the same edge: what a caller gets when the database is away.) Port 1 refuses
+    every connection, as a PostgreSQL that is down does."""
+    from models.db import make_engine, make_sessions
+
+    engine = make_engine("postgresql+psycopg://postgres@127.0.0.1:1/gone")
+    app = create_app(worker_settings(task_queue), temporal=dev_server.client, sessions=make_sessions(engine), sweep=False)
+    try:
+        async with app.router.lifespan_context(app):
+            async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://desk") as http:
+                r = await http.get("/tickets", headers={"Authorization": "Bearer sdk_any"})
+                assert r.status_code == 503 and r.json()["error"]["type"] == "DatabaseUnavailable"
+                assert r.headers["retry-after"] == "5"
+                key = sign_form_key(app.state.settings.link_secret)
+                page = await http.post("/portal/requests", data=answers(key))  # a customer gets a page
+                assert page.status_code == 503 and page.headers["content-type"].startswith("text/html")
+                assert "Please try again in a moment" in page.text
+    finally:
+        engine.dispose()

@@ -490,11 +490,6 @@ async def note_applications(desk: Desk, sessions, noted: list[int]) -> dict[int,
 
 # --- 3: the read model's PostgreSQL crashes under load and comes back ---------------------------------
 
-# The API answers 500 while the read model's database is down (an OperationalError from the token
-# lookup or the query, which api/errors.py maps to nothing): until it maps OperationalError and
-# InterfaceError to DatabaseUnavailable (503), this test reports that as XFAIL after every other
-# check held. Set it to False with that fix, and the 503 is asserted.
-KNOWN_500_ON_DATABASE_DOWN = True
 PG_TICKETS = 200  # at RATE: 40 s of load, the crash in the middle
 PG_DOWN_S = 5.0  # short of the intake activities' retries (5 attempts, 1+2+4+8 s apart): they catch up
 
@@ -600,11 +595,6 @@ async def test_read_model_postgres_crash_under_load_loses_nothing(tmp_path):
         assert [k for k, c in copies.items() if c == 0] == [], "tickets whose acknowledgement never came"
         assert {k: c for k, c in message_ids.items() if c != 1} == {}, "tickets with more than one acknowledgement mail"
         assert sum(outage.values()) > 10, outage
-        errors_500 = [k for k in outage if k[0] == 500] + desk.server_errors
-        if errors_500 and KNOWN_500_ON_DATABASE_DOWN:
-            pytest.xfail(f"known bug: the API answers 500 (sqlalchemy OperationalError, no handler in api/errors.py) "
-                         f"while the read model's database is down; reads {dict(outage)}, e.g. {bodies[:1]}; the load "
-                         f"got {len(desk.server_errors)} 500s. Everything else above held.")
         assert not [k for k in outage if k[0] == 500], f"500 during the outage: {dict(outage)}; {bodies}"
         assert set(outage) == {(503, "DatabaseUnavailable")}, f"reads during the outage: {dict(outage)}"
         assert not desk.server_errors, f"500 answers to the load: {desk.server_errors[:3]}"
