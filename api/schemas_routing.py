@@ -39,11 +39,17 @@ class AgentPatch(Strict):
     teams: Annotated[list[Slug], Field(max_length=50)] | None = None
 
 
+TicketAccess = Literal["all", "team", "default"]
+
+
 class TeamPatch(Strict):
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
-        {"skills": ["vpn", "wifi"], "routing_mode": "skill_match"}]})
+        {"skills": ["vpn", "wifi"], "routing_mode": "skill_match"}, {"ticket_access": "team"}]})
     skills: Skills | None = None
     routing_mode: RoutingMode | None = None
+    ticket_access: TicketAccess | None = Field(
+        default=None, description="Whose are the team's tickets: every agent's (`all`), its members' only (`team`; "
+                                  "admins and auditors see them too), or SERVICEDESK_TICKET_ACCESS (`default`)")
 
 
 class RoutingRuleIn(Strict):
@@ -77,6 +83,7 @@ class TeamRoutingOut(TeamOut):
     routing_mode: RoutingMode
     members: list[str]  # e-mails of the active members who take tickets
     queued: int  # tickets waiting in the team queue
+    ticket_access: TicketAccess
 
 
 class QueuedTicket(BaseModel):

@@ -8,6 +8,7 @@ from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
 
 from models.tables import Agent, Team, TicketEventRow, TicketIntake, TicketRow
+from models.team_scope import Scope
 
 SORTS = {
     "-created_at": (TicketRow.created_at.desc(), TicketRow.number.desc()),
@@ -29,10 +30,11 @@ class TicketFilter:
     requester: str | None = None
     text: str | None = None
     sla: list[str] = field(default_factory=list)  # ok | at_risk | breached
+    scope: Scope = field(default_factory=Scope)  # the teams' tickets the caller may see
 
 
 def _filtered(f: TicketFilter) -> Select:
-    q = select(TicketRow)
+    q = select(TicketRow).where(f.scope.visible(TicketRow.team))
     if f.status:
         q = q.where(TicketRow.status.in_(f.status))
     if f.priority:

@@ -9,7 +9,7 @@ The period [start, end) selects tickets by `created_at`, except where a function
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from models.tables import (BusinessCalendar, SlaMilestoneRow, SlaPolicy, SurveyResponse, Team, TicketEventRow,
                            TicketRow)
+from models.team_scope import Scope
 from models.utc import as_utc
 
 T = TicketRow.__table__
@@ -35,10 +36,11 @@ class Filters:
     category: str | None = None
     channel: str | None = None
     priority: str | None = None
+    scope: Scope = field(default_factory=Scope)  # the teams' tickets the reader may see
 
 
 def _dims(f: Filters) -> list[Any]:
-    conds = []
+    conds = [f.scope.visible(T.c.team)]
     for column, value in ((T.c.team, f.team), (T.c.category, f.category), (T.c.channel, f.channel),
                           (T.c.priority, f.priority)):
         if value is not None:

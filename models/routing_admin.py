@@ -78,7 +78,7 @@ def team_dicts(s: Session, teams: list[Team]) -> list[dict]:
     queued = q.queued_counts(s)
     return [{"slug": t.slug, "name": t.name, "is_default": t.is_default, "skills": list(t.skills or []),
              "routing_mode": t.routing_mode, "members": [a.email for a in q.team_agents(s, t.id)],
-             "queued": queued.get(t.slug, 0)} for t in teams]
+             "queued": queued.get(t.slug, 0), "ticket_access": t.ticket_access or "default"} for t in teams]
 
 
 def list_teams(s: Session) -> list[dict]:
@@ -91,6 +91,8 @@ def patch_team(s: Session, slug: str, data: dict) -> dict:
         team.skills = sorted(set(data["skills"]))
     if data.get("routing_mode") is not None:
         team.routing_mode = data["routing_mode"]
+    if data.get("ticket_access") is not None:
+        team.ticket_access = None if data["ticket_access"] == "default" else data["ticket_access"]
     s.flush()
     return team_dicts(s, [team])[0]
 

@@ -81,6 +81,9 @@ class Settings(BaseSettings):
     delivery_give_up_hours: float = Field(default=48, gt=0)
     delivery_retry_initial_seconds: float = Field(default=5.0, gt=0)
     delivery_retry_max_seconds: float = Field(default=300.0, gt=0)
+    # Whose are a team's tickets, for teams that do not say (models/team_scope.py): every
+    # agent's ("all"), or only its members' ("team"); admins and auditors see all either way.
+    ticket_access: Literal["all", "team"] = "all"
     # Abuse limits (api/throttle.py), in the `limits` library's notation ("10/hour;50/day"):
     # requests opened from the portal's form per client address and per requester e-mail address
     # (each sends that address an acknowledgement), failed supervisor sign-ins and failed bearer

@@ -8,7 +8,8 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from models.tables import Agent, BusinessCalendar, Customer, SlaPolicy, Team, TicketRow
+from models.tables import BusinessCalendar, Customer, SlaPolicy, Team, TicketRow
+from models.team_scope import Scope, assignment_problem
 
 
 class ConfigError(ValueError):
@@ -74,9 +75,8 @@ def _check_references(s: Session, data: dict) -> int | None:
     for i, level in enumerate(data.get("escalations", [])):
         if level.get("reassign_team") and s.scalar(select(Team.id).where(Team.slug == level["reassign_team"])) is None:
             raise ConfigError("UnknownTeam", f"escalations.{i}.reassign_team", f"no team {level['reassign_team']!r}")
-        if level.get("reassign_agent") and s.scalar(
-                select(Agent.id).where(Agent.email == level["reassign_agent"], Agent.active)) is None:
-            raise ConfigError("UnknownAgent", f"escalations.{i}.reassign_agent", f"no active agent {level['reassign_agent']}")
+        if level.get("reassign_agent") and (problem := assignment_problem(s, level["reassign_agent"], None)):
+            raise ConfigError("UnknownAgent", f"escalations.{i}.reassign_agent", problem)
     return calendar_id
 
 
@@ -132,10 +132,12 @@ def set_team_contacts(s: Session, slug: str, data: dict) -> dict | None:
     return {"slug": team.slug, "lead_email": team.lead_email, "manager_email": team.manager_email}
 
 
-def upcoming_breaches(s: Session, until: datetime, team: str | None, limit: int) -> list[TicketRow]:
-    """Open tickets whose next SLA breach falls before `until`, soonest first."""
+def upcoming_breaches(s: Session, until: datetime, team: str | None, limit: int,
+                      scope: Scope = Scope()) -> list[TicketRow]:
+    """Open tickets (of the teams `scope` shows) whose next SLA breach falls before `until`, soonest first."""
     q = (select(TicketRow).where(TicketRow.sla_next_breach_at.is_not(None), TicketRow.sla_next_breach_at <= until,
-                                 TicketRow.status.in_(("new", "open", "pending", "on_hold")))
+                                 TicketRow.status.in_(("new", "open", "pending", "on_hold")),
+                                 scope.visible(TicketRow.team))
          .order_by(TicketRow.sla_next_breach_at, TicketRow.number).limit(limit))
     if team:
         q = q.where(TicketRow.team == team)

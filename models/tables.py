@@ -47,6 +47,9 @@ class Team(Base):
     skills: Mapped[list[str]] = mapped_column(JSON, default=list, server_default=text("'[]'"))
     routing_mode: Mapped[str] = mapped_column(String(20), default="least_loaded", server_default="least_loaded")
     rr_cursor: Mapped[int | None] = mapped_column(Integer)
+    # Whose are its tickets: "all" agents', its members' only ("team"), or None: the desk's
+    # default (SERVICEDESK_TICKET_ACCESS). models/team_scope.py.
+    ticket_access: Mapped[str | None] = mapped_column(String(10))
 
 
 class TeamMember(Base):

@@ -17,11 +17,12 @@ from api.downloads import file_download
 from api.errors import ApiError
 from api.mail.attachments import Accepted, check_attachment
 from api.params import MAX_ID, TicketNumber
+from api.scope import VisibleTicket
 from models import queries
 from models.mail import Attachment, get_attachment, list_attachments, store_attachment
 from models.utc import as_utc
 
-router = APIRouter(prefix="/tickets/{number}/attachments", tags=["attachments"])
+router = APIRouter(prefix="/tickets/{number}/attachments", tags=["attachments"], dependencies=[VisibleTicket])
 AttachmentId = Annotated[int, Path(ge=1, le=MAX_ID, description="The attachment's id")]
 
 

@@ -18,6 +18,7 @@ from api.audit.timeline import run_summaries, timeline
 from api.deps import Principal, SessionsDep, TemporalDep, require_role
 from api.errors import ApiError
 from api.params import MAX_ID, TicketNumber
+from api.scope import VisibleTicket
 from models import audit_archive
 from workflows.messages import ticket_workflow_id
 
@@ -37,7 +38,7 @@ async def _export(temporal: Any, sessions: sessionmaker[Session], number: int) -
         raise ApiError("TemporalUnavailable", f"could not read ticket {number}'s history: {err.message}") from err
 
 
-@router.get("/{number}/history", responses=ERRORS)
+@router.get("/{number}/history", responses=ERRORS, dependencies=[VisibleTicket])
 async def history(number: TicketNumber, me: AuditorDep, temporal: TemporalDep, sessions: SessionsDep) -> dict[str, Any]:
     """The ticket's timeline from its workflow histories, across every run: actions with actor
     and time, signals, activities with their outcome, SLA timers with due/fired/lateness.
@@ -48,7 +49,7 @@ async def history(number: TicketNumber, me: AuditorDep, temporal: TemporalDep, s
             "runs": run_summaries(runs), "entries": timeline(runs)}
 
 
-@router.get("/{number}/export", responses=ERRORS)
+@router.get("/{number}/export", responses=ERRORS, dependencies=[VisibleTicket])
 async def export(number: TicketNumber, me: AuditorDep, temporal: TemporalDep, sessions: SessionsDep) -> JSONResponse:
     """`{"manifest": {...}, "histories": [...]}`: each run's raw history (the JSON of
     `temporal workflow show --output json`, which the SDK's Replayer accepts), oldest first,

@@ -16,6 +16,7 @@ from api.deps import AgentDep, Principal, ReaderDep, SessionsDep, require_role
 from api.errors import ApiError
 from api.gateway import TicketGateway
 from api.schemas import Slug
+from api.scope import ScopeDep
 from api.schemas_routing import AvailabilityIn, AvailabilityOut, QueuedTicket
 from models import routing, routing_admin
 from models.sla_admin import ConfigError
@@ -84,10 +85,12 @@ async def set_availability(email: AgentEmail, body: AvailabilityIn, me: Supervis
 
 
 @router.get("/teams/{slug}/queue", response_model=list[QueuedTicket])
-def team_queue(slug: Annotated[Slug, Path()], me: ReaderDep, sessions: SessionsDep) -> list[QueuedTicket]:
+def team_queue(slug: Annotated[Slug, Path()], me: ReaderDep, scope: ScopeDep, sessions: SessionsDep) -> list[QueuedTicket]:
     """Tickets waiting in the team queue for an agent, most urgent first, then oldest."""
     with sessions() as s:
         if routing.team_by_slug(s, slug) is None:
             raise ApiError("NotFound", f"no team {slug!r}")
+        if not scope.allows(slug):
+            raise ApiError("Forbidden", f"team {slug!r}'s tickets are for its members only")
         return [QueuedTicket(number=t.number, subject=t.subject, priority=t.priority, status=t.status,
                              category=t.category, created_at=t.created_at) for t in routing.team_queue(s, slug)]

@@ -12,6 +12,7 @@ from fastapi.responses import JSONResponse, Response
 from api import reports
 from api.deps import Principal, SessionsDep, require_role
 from api.errors import ApiError
+from api.scope import ScopeDep, scoped_filters
 from models.reports import Filters, team_exists
 from workflows.messages import CHANNELS, PRIORITIES
 
@@ -51,7 +52,11 @@ def report_filters(
                    team=team, category=category, channel=channel, priority=priority)
 
 
-FiltersDep = Annotated[Filters, Depends(report_filters)]
+def _scoped(f: Annotated[Filters, Depends(report_filters)], scope: ScopeDep) -> Filters:
+    return scoped_filters(f, scope)
+
+
+FiltersDep = Annotated[Filters, Depends(_scoped)]
 FormatQuery = Annotated[Format | None, Query(alias="format", description="json (default) or csv; or send Accept: text/csv")]
 
 

@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query
 
 from api.deps import Principal, SessionsDep, require_role
+from api.scope import ScopeDep
 from api.schemas_sla import UpcomingBreach
 from models import sla_admin
 
@@ -16,14 +17,14 @@ SupervisorDep = Annotated[Principal, Depends(require_role("supervisor", "admin")
 
 
 @router.get("/upcoming", response_model=list[UpcomingBreach])
-def upcoming(me: SupervisorDep, sessions: SessionsDep,
+def upcoming(me: SupervisorDep, scope: ScopeDep, sessions: SessionsDep,
              within_minutes: Annotated[int, Query(ge=1, le=60 * 24 * 30)] = 60,
              team: Annotated[str | None, Query(max_length=64)] = None,
              limit: Annotated[int, Query(ge=1, le=500)] = 100) -> list[UpcomingBreach]:
     """Open tickets whose next SLA breach is due within `within_minutes`, soonest first."""
     now = datetime.now(timezone.utc)
     with sessions() as s:
-        rows = sla_admin.upcoming_breaches(s, now + timedelta(minutes=within_minutes), team, limit)
+        rows = sla_admin.upcoming_breaches(s, now + timedelta(minutes=within_minutes), team, limit, scope)
         out = []
         for r in rows:
             due = r.sla_next_breach_at if r.sla_next_breach_at.tzinfo else r.sla_next_breach_at.replace(tzinfo=timezone.utc)

@@ -23,6 +23,7 @@ from api.errors import ApiError
 from api.gateway import TicketGateway
 from api.intake import Intake
 from api.params import Offset, TicketNumber
+from api.scope import ScopeDep, VisibleTicket, check_visible, ticket_team
 from api.schemas import (
     CustomerReplyIn,
     TicketCreate,
@@ -36,6 +37,7 @@ from api.schemas_actions import ACTION_EXAMPLES, ActionIn, NoteIn, ReplyIn, Spli
 from api.ticket_links import check_merge_target, split_action
 from models import action_keys, queries
 from models.mail import get_attachment
+from models.team_scope import assignment_problem
 from workflows import messages as m
 
 router = APIRouter(prefix="/tickets", tags=["tickets"])
@@ -74,6 +76,7 @@ async def create_ticket(body: TicketCreate, me: AgentDep, intake: IntakeDep, res
 def list_tickets(
     me: ReaderDep,
     sessions: SessionsDep,
+    scope: ScopeDep,
     status_: Annotated[list[m.Status] | None, Query(alias="status", description="Repeat for several")] = None,
     priority: Annotated[list[m.Priority] | None, Query()] = None,
     category: Annotated[str | None, Query(max_length=100)] = None,
@@ -86,15 +89,17 @@ def list_tickets(
     limit: Annotated[int, Query(ge=1, le=100)] = 25,
     offset: Offset = 0,
 ) -> TicketPage:
-    """Tickets from the read model, newest first, filtered and paginated."""
+    """Tickets from the read model, newest first, filtered and paginated (only the teams' tickets
+    the caller may see: models/team_scope.py)."""
     f = queries.TicketFilter(status=status_ or [], priority=priority or [], category=category, team=team,
-                             assignee=assignee, requester=requester, text=q, sla=sla or [])
+                             assignee=assignee, requester=requester, text=q, sla=sla or [], scope=scope)
     with sessions() as s:
         rows, total = queries.search_tickets(s, f, limit=limit, offset=offset, sort=sort)
         return TicketPage(items=[TicketSummary.from_row(r) for r in rows], total=total, limit=limit, offset=offset)
 
 
-@router.get("/{number}", response_model=TicketOut, responses=ERRORS | {404: {"description": "No such ticket"}})
+@router.get("/{number}", response_model=TicketOut, responses=ERRORS | {404: {"description": "No such ticket"}},
+            dependencies=[VisibleTicket])
 async def get_ticket(number: TicketNumber, me: ReaderDep, sessions: SessionsDep, tickets: GatewayDep) -> TicketOut:
     """The live view from the ticket's workflow (the read model only once its history is gone)."""
     view = await tickets.view(number)
@@ -111,7 +116,8 @@ def _row(sessions, number: int):
         return queries.ticket_row(s, number)
 
 
-@router.get("/{number}/events", response_model=list[TicketEventOut], responses=ERRORS | {404: {"description": "No such ticket"}})
+@router.get("/{number}/events", response_model=list[TicketEventOut], responses=ERRORS | {404: {"description": "No such ticket"}},
+            dependencies=[VisibleTicket])
 def ticket_events(number: TicketNumber, me: ReaderDep, sessions: SessionsDep) -> list[TicketEventOut]:
     """The ticket's audit trail as projected: who did what, when, and the status it led to."""
     with sessions() as s:
@@ -123,12 +129,15 @@ def ticket_events(number: TicketNumber, me: ReaderDep, sessions: SessionsDep) ->
 
 @router.post("/{number}/actions", response_model=TicketOut,
              responses=ERRORS | {404: {"description": "No such ticket"},
-                                 409: {"description": "The ticket's status forbids the action, or it is closed"}})
+                                 409: {"description": "The ticket's status forbids the action, or it is closed"}},
+             dependencies=[VisibleTicket])
 async def act(
     number: TicketNumber,
     body: Annotated[ActionIn, Body(openapi_examples=ACTION_EXAMPLES)],
     me: AgentDep,
     sessions: SessionsDep,
+    scope: ScopeDep,
+    request: Request,
     tickets: GatewayDep,
     intake: IntakeDep,
     idempotency_key: IdempotencyKey = None,
@@ -139,8 +148,14 @@ async def act(
     else:
         action = body.to_action(me.actor())
     if isinstance(action, m.Merge):
+        await check_visible(request, sessions, scope, action.into)
         await check_merge_target(number, action, tickets)
-    await run_in_threadpool(_check_references, sessions, action)
+    if isinstance(action, m.Assign) and action.assignee is not None and action.team is None:
+        # Assigned within its team: the assignee must be one of that team's members.
+        action_team = await ticket_team(request, sessions, number)
+    else:
+        action_team = action.team if isinstance(action, m.Assign) else None
+    await run_in_threadpool(_check_references, sessions, action, action_team)
     if isinstance(body, (ReplyIn, NoteIn)) and body.attachments:
         action = await run_in_threadpool(_with_attachments, sessions, number, action, body.attachments)
     if not idempotency_key:
@@ -178,8 +193,10 @@ def _with_attachments(sessions, number: int, action, ids: list[int]):
     return dataclasses.replace(action, attachments=refs)
 
 
-def _check_references(sessions, action) -> None:
-    """An assignee or team must exist, so a typo is a 422 here and not a ticket owned by nobody."""
+def _check_references(sessions, action, team: str | None = None) -> None:
+    """An assignee or team must exist, so a typo is a 422 here and not a ticket owned by nobody;
+    and an assignee must be someone who may be given a ticket of `team`, the team it will be in
+    (models/team_scope.assignment_problem)."""
     if isinstance(action, m.Split):
         with sessions() as s:
             for i, child in enumerate(action.children):
@@ -190,15 +207,14 @@ def _check_references(sessions, action) -> None:
     if not isinstance(action, m.Assign):
         return
     with sessions() as s:
-        if action.assignee is not None and queries.active_agent(s, action.assignee) is None:
-            raise ApiError("UnknownAgent", f"assignee: no active agent {action.assignee}",
-                           [{"field": "assignee", "message": "no such active agent"}])
         if action.team is not None and queries.team_by_slug(s, action.team) is None:
             raise ApiError("UnknownTeam", f"team: no team {action.team!r}", [{"field": "team", "message": "no such team"}])
+        if action.assignee is not None and (problem := assignment_problem(s, action.assignee, team)) is not None:
+            raise ApiError("UnknownAgent", f"assignee: {problem}", [{"field": "assignee", "message": problem}])
 
 
 @router.post("/{number}/customer-replies", status_code=status.HTTP_202_ACCEPTED, responses=ERRORS | {
-    404: {"description": "No such ticket"}, 409: {"description": "The ticket is closed"}})
+    404: {"description": "No such ticket"}, 409: {"description": "The ticket is closed"}}, dependencies=[VisibleTicket])
 async def customer_reply(number: TicketNumber, body: CustomerReplyIn, me: AgentDep, sessions: SessionsDep,
                          tickets: GatewayDep) -> dict:
     """Pass on a message from the requester (delivered to the workflow as a signal)."""

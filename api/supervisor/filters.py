@@ -14,8 +14,10 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from api.errors import ApiError
 from api.routes.reports import report_filters
+from api.scope import scoped_filters
 from models.reports import Filters
 from models.tables import Team
+from models.team_scope import Scope
 from workflows.messages import CHANNELS, PRIORITIES
 
 FIELDS = ("from", "to", "team", "category", "channel", "priority")
@@ -34,7 +36,8 @@ class FilterForm:
         return urlencode({k: v for k, v in self.values.items() if v})
 
 
-def read(params: Mapping[str, str], sessions: sessionmaker[Session]) -> FilterForm:
+def read(params: Mapping[str, str], sessions: sessionmaker[Session], scope: Scope) -> FilterForm:
+    """The form's answers as report filters, narrowed to the teams the reader may see."""
     values = {k: (params.get(k) or "").strip() for k in FIELDS}
     errors: dict[str, str] = {}
     dates: dict[str, date] = {}
@@ -56,6 +59,7 @@ def read(params: Mapping[str, str], sessions: sessionmaker[Session]) -> FilterFo
         f = report_filters(sessions, from_=dates.get("from"), to=dates.get("to"), team=values["team"] or None,
                            category=values["category"] or None, channel=values["channel"] or None,  # type: ignore[arg-type]
                            priority=values["priority"] or None)  # type: ignore[arg-type]
+        f = scoped_filters(f, scope)
     except ApiError as err:
         for problem in err.fields or [{"field": "query parameter from", "message": err.message}]:
             name = problem["field"].removeprefix("query parameter ")
@@ -66,6 +70,7 @@ def read(params: Mapping[str, str], sessions: sessionmaker[Session]) -> FilterFo
     return FilterForm(values, {}, f)
 
 
-def team_choices(s: Session) -> list[tuple[str, str]]:
-    """(slug, name) of every team, for the team menu."""
-    return [(slug, name) for slug, name in s.execute(select(Team.slug, Team.name).order_by(Team.name))]
+def team_choices(s: Session, scope: Scope) -> list[tuple[str, str]]:
+    """(slug, name) of every team the reader may see, for the team menu."""
+    return [(slug, name) for slug, name in s.execute(select(Team.slug, Team.name).order_by(Team.name))
+            if scope.allows(slug)]

@@ -13,14 +13,16 @@ from api.deps import Principal, SessionsDep
 from api.supervisor import filters as form
 from api.supervisor.auth import signed_in
 from api.supervisor.pages import refusal, render
+from api.scope import scope_of
 from api.supervisor.sections import TABLES, build
+from models.team_scope import Scope
 
 router = APIRouter(prefix="/supervisor", include_in_schema=False)
 
 
-def _page(sessions: SessionsDep, me: Principal, chosen: form.FilterForm) -> Response:
+def _page(sessions: SessionsDep, me: Principal, scope: Scope, chosen: form.FilterForm) -> Response:
     with sessions() as s:
-        teams = form.team_choices(s)
+        teams = form.team_choices(s, scope)
         page = None if chosen.filters is None else build(s, chosen.filters, datetime.now(timezone.utc))
     return render("reports.html", status=422 if chosen.errors else 200, me=me, form=chosen, teams=teams,
                   channels=form.CHANNELS, priorities=form.PRIORITIES, page=page, names=list(TABLES))
@@ -32,7 +34,8 @@ def reports_page(request: Request, sessions: SessionsDep) -> Response:
     me = signed_in(request, sessions)
     if isinstance(me, Response):
         return me
-    return _page(sessions, me, form.read(request.query_params, sessions))
+    scope = scope_of(sessions, me, request.app.state.settings)
+    return _page(sessions, me, scope, form.read(request.query_params, sessions, scope))
 
 
 @router.get("/reports/{name}.csv")
@@ -42,9 +45,10 @@ def report_csv(name: str, request: Request, sessions: SessionsDep) -> Response:
         return me
     if name not in TABLES:
         return refusal("No such report", f"There is no report {name!r}; there are {', '.join(TABLES)}.", 404, me=me)
-    chosen = form.read(request.query_params, sessions)
+    scope = scope_of(sessions, me, request.app.state.settings)
+    chosen = form.read(request.query_params, sessions, scope)
     if chosen.filters is None:
-        return _page(sessions, me, chosen)
+        return _page(sessions, me, scope, chosen)
     with sessions() as s:
         table = TABLES[name](s, chosen.filters, datetime.now(timezone.utc))
     period = f"{chosen.values['from']}_{chosen.values['to']}"
