@@ -12,6 +12,7 @@ run: $(STAMP)
 	$(BIN)/servicedesk dev
 
 test: $(STAMP) browser compose
+	$(BIN)/ruff check .
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 bench: $(STAMP)

@@ -7,7 +7,15 @@ import hashlib
 from datetime import datetime, timedelta
 from urllib.parse import quote
 
-from tests.api.test_email_intake import EXE, MAX_ATTACHMENT, PDF, PNG, mail_desk, new_mail  # noqa: F401  (fixture)
+import pytest
+
+from tests.api.test_email_intake import EXE, MAX_ATTACHMENT, PDF, PNG, new_mail, running_mail_desk
+
+
+@pytest.fixture
+async def mail_desk(dev_server, database, task_queue):
+    async with running_mail_desk(dev_server, database, task_queue) as desk:
+        yield desk
 
 
 async def open_ticket(desk) -> int:

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import copy
-import dataclasses
 import json
 import uuid
 from datetime import datetime

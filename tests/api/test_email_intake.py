@@ -5,6 +5,7 @@ PostgreSQL."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import re
 import smtplib
 from dataclasses import dataclass
@@ -71,11 +72,18 @@ class MailDesk(Desk):
             return s.scalar(select(func.count()).select_from(TicketIntake))
 
 
-@pytest.fixture
-async def mail_desk(dev_server, database, task_queue):
+@contextlib.asynccontextmanager
+async def running_mail_desk(dev_server, database, task_queue):
+    """The desk with its SMTP listener on a free port (also tests/api/test_attachments.py's)."""
     async with running_desk(dev_server, database, task_queue, MailDesk, smtp_listen="127.0.0.1:0",
                             max_message_bytes=MAX_MESSAGE, max_attachment_bytes=MAX_ATTACHMENT) as desk:
         desk.smtp_port = desk.app.state.smtp.port
+        yield desk
+
+
+@pytest.fixture
+async def mail_desk(dev_server, database, task_queue):
+    async with running_mail_desk(dev_server, database, task_queue) as desk:
         yield desk
 
 

@@ -12,7 +12,6 @@ import json
 import re
 from datetime import datetime, timedelta, timezone
 
-import pytest
 from sqlalchemy import select
 
 from activities.webhooks import verify_signature
