@@ -22,7 +22,6 @@ from models.tables import RoutingDecision, RoutingRule, Team
 from workflows.activity_io import DispatchInput, DispatchResult, RouteInput, RouteResult
 from workflows.messages import DISPATCH_ACTIVITY, ROUTE_ACTIVITY
 
-OPEN_STATUSES = q.OPEN_STATUSES
 _NEVER = datetime.min.replace(tzinfo=timezone.utc)
 _KEY = re.compile(r"^\d+:(\d+)$")
 

@@ -16,10 +16,11 @@ from pydantic import ValidationError as PydanticValidationError
 
 from api.errors import ApiError
 from workflows import messages as m
+from workflows.vocabulary import Priority
 
 # Go's zero time: Alertmanager sends it as `endsAt` while an alert fires with no known end.
 GO_ZERO_TIME = "0001-01-01T00:00:00Z"
-PRIORITY_ORDER = {p: i for i, p in enumerate(m.PRIORITIES)}
+PRIORITY_ORDER = {p.value: p.rank for p in Priority}
 DEFAULT_PRIORITY: m.Priority = "normal"
 
 _AWARE = TypeAdapter(AwareDatetime)

@@ -16,6 +16,7 @@ from models.settings import Settings
 from models.tables import Agent
 from models.tokens import agent_for_token
 from workflows.messages import Actor
+from workflows.vocabulary import ACTING_ROLES, MANAGER_ROLES, Role, words
 
 bearer = HTTPBearer(auto_error=False, description="An API token from `servicedesk token create`.")
 
@@ -79,7 +80,9 @@ def current_principal(
     return me
 
 
-def require_role(*roles: str):
+def require_role(*allowed: str):
+    roles = [str(r) for r in allowed]
+
     def check(me: Annotated[Principal, Depends(current_principal)]) -> Principal:
         if me.role not in roles:
             raise ApiError("Forbidden", f"role {me.role!r} may not do this; needs one of {list(roles)}")
@@ -88,6 +91,9 @@ def require_role(*roles: str):
     return check
 
 
-ReaderDep = Annotated[Principal, Depends(require_role("agent", "supervisor", "admin", "auditor"))]
-AgentDep = Annotated[Principal, Depends(require_role("agent", "supervisor", "admin"))]
-AdminDep = Annotated[Principal, Depends(require_role("admin"))]
+# Who may call an operation: every role alias of the API, here and nowhere else.
+ReaderDep = Annotated[Principal, Depends(require_role(*words(*Role)))]  # reads tickets: every role
+AgentDep = Annotated[Principal, Depends(require_role(*ACTING_ROLES))]  # acts on tickets
+SupervisorDep = Annotated[Principal, Depends(require_role(Role.SUPERVISOR, Role.ADMIN))]  # runs the floor
+ManagerDep = Annotated[Principal, Depends(require_role(*MANAGER_ROLES))]  # reports, histories, rules to read
+AdminDep = Annotated[Principal, Depends(require_role(Role.ADMIN))]

@@ -1,5 +1,6 @@
-"""Errors are values at the edges: each error type maps to one HTTP status, here, and every
-error body has the same shape: {"error": {"type", "message", "fields": [{"field", "message"}]}}."""
+"""Errors are values at the edges: each error type has one HTTP status (ErrorType, in
+workflows/vocabulary.py), and every error body has the same shape:
+{"error": {"type", "message", "fields": [{"field", "message"}]}}."""
 
 from __future__ import annotations
 
@@ -13,65 +14,23 @@ from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-log = logging.getLogger(__name__)
+from workflows.vocabulary import ErrorType
 
-# The one table from error type to HTTP status.
-STATUS_BY_TYPE: dict[str, int] = {
-    "MalformedJSON": 400,
-    # Customers' signed links (the portal, docs/portal.md): forged, damaged, for another purpose.
-    "LinkForged": 400,
-    "LinkMalformed": 400,
-    "LinkWrongPurpose": 400,
-    "Unauthorized": 401,
-    "Forbidden": 403,
-    "TicketNotFound": 404,
-    "PolicyNotFound": 404,
-    "TriageRuleNotFound": 404,
-    "WebhookNotFound": 404,
-    "NotFound": 404,
-    "MethodNotAllowed": 405,
-    "TicketClosed": 409,
-    "ChildrenOpen": 409,  # a parent with open sub-tickets cannot be resolved or merged
-    "DuplicateMessage": 409,
-    "InvalidTransition": 409,
-    "IdempotencyKeyInFlight": 409,
-    "PolicyExists": 409,
-    "TriageRuleExists": 409,
-    "WebhookExists": 409,
-    "CalendarInUse": 409,
-    "LinkUsed": 409,  # a one-time link (confirm, survey) acts once
-    "NotWaitingForConfirmation": 409,  # a confirm link for a ticket that is not resolved now
-    "SurveyNotOpen": 409,  # answered, expired, or no survey
-    "LinkExpired": 410,
-    "PayloadTooLarge": 413,
-    "UnsupportedMediaType": 415,
-    "AttachmentRefused": 415,  # a file of a type the desk does not keep (docs/email.md)
-    "MalformedMail": 422,
-    "ValidationError": 422,
-    "InvalidAction": 422,
-    "UnknownAgent": 422,
-    "UnknownTeam": 422,
-    "UnknownTicket": 422,
-    "UnknownAttachment": 422,
-    "UnknownCalendar": 422,
-    "IdempotencyKeyReused": 422,
-    "RateLimited": 429,  # with Retry-After (api/throttle.py)
-    "TemporalUnavailable": 503,
-    "TicketRunning": 503,  # a message raced the ticket's start; a retry reaches it
-    "DatabaseUnavailable": 503,
-    "Timeout": 504,
-}
+log = logging.getLogger(__name__)
 
 
 class ApiError(Exception):
-    def __init__(self, type: str, message: str, fields: list[dict[str, str]] | None = None,
+    """`type` names an ErrorType (workflows/vocabulary.py), which carries the HTTP status; a name
+    that is none of them is a ValueError here, never a guessed status."""
+
+    def __init__(self, type: ErrorType | str, message: str, fields: list[dict[str, str]] | None = None,
                  headers: dict[str, str] | None = None) -> None:
         super().__init__(message)
-        self.type = type
+        self.type = ErrorType(type)
         self.message = message
         self.fields = fields or []
         self.headers = headers
-        self.status = STATUS_BY_TYPE.get(type, 409)
+        self.status = self.type.status
 
 
 def error_body(type: str, message: str, fields: list[dict[str, str]] | None = None) -> dict[str, Any]:

@@ -15,30 +15,30 @@ from temporalio.client import (
     WorkflowUpdateFailedError,
     WorkflowUpdateRPCTimeoutOrCancelledError,
 )
-from temporalio.common import SearchAttributeKey, SearchAttributePair, TypedSearchAttributes, WorkflowIDConflictPolicy, WorkflowIDReusePolicy
+from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
 from api.errors import ApiError
+from workflows import search_attributes
 from workflows.messages import (
     ACT_SIGNAL,
     ACT_UPDATE,
     ALERT_SIGNAL,
     CONFIRMATION_SIGNAL,
-    SURVEY_SIGNAL,
-    CustomerConfirmation,
-    SurveyAnswer,
     CUSTOMER_REPLY_SIGNAL,
     ROUTE_SIGNAL,
-    AlertNotice,
+    SURVEY_SIGNAL,
     VIEW_QUERY,
+    AlertNotice,
+    CustomerConfirmation,
     CustomerReply,
+    SurveyAnswer,
     TicketInput,
     TicketView,
     ticket_workflow_id,
 )
 from workflows.ticket import TicketWorkflow
-
 
 # A ticket answers TicketRunning for the moment it is opening (its intake, tens of ms) or moving
 # to a new run: the gateway asks again after these pauses (doubling), within the update timeout.
@@ -66,10 +66,7 @@ class TicketGateway:
                 task_queue=self._task_queue,
                 id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
                 id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
-                search_attributes=TypedSearchAttributes([
-                    SearchAttributePair(SearchAttributeKey.for_keyword("TicketStatus"), "new"),
-                    SearchAttributePair(SearchAttributeKey.for_keyword("TicketPriority"), inp.priority or "normal"),
-                ]),
+                search_attributes=search_attributes.at_start(inp.priority),
                 static_summary=f"Ticket #{inp.number}",
             )
         except WorkflowAlreadyStartedError:

@@ -19,13 +19,13 @@ from sqlalchemy.orm import Session
 from models.tables import (BusinessCalendar, SlaMilestoneRow, SlaPolicy, SurveyResponse, Team, TicketEventRow,
                            TicketRow)
 from models.team_scope import Scope
+from workflows.vocabulary import DONE_STATUSES
 from models.utc import as_utc
 
 T = TicketRow.__table__
 M = SlaMilestoneRow.__table__
 E = TicketEventRow.__table__
 S = SurveyResponse.__table__
-DONE_STATUSES = ("resolved", "closed")
 
 
 @dataclass(frozen=True)

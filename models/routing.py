@@ -9,11 +9,12 @@ from sqlalchemy import and_, case, exists, func, or_, select, update
 from sqlalchemy.orm import Session, aliased
 
 from models.tables import Agent, RoutingDecision, Team, TeamMember, TicketRow
+from workflows.vocabulary import ACTIVE_STATUSES, Priority
 
-OPEN_STATUSES = ("new", "open", "pending", "on_hold")
 AVAILABILITY = ("online", "away", "offline")
 ROUTING_MODES = ("round_robin", "least_loaded", "skill_match")
-PRIORITY_RANK = {"critical": 0, "high": 1, "normal": 2, "low": 3}
+# The queue's order: the most urgent first (critical 0 ... low 3).
+PRIORITY_RANK = {p.value: len(Priority) - 1 - p.rank for p in Priority}
 # A decision counts in its agent's load until the read model shows the ticket as theirs
 # (the projection follows the decision by milliseconds, or by minutes in an outage).
 PENDING_WINDOW = timedelta(minutes=10)
@@ -77,7 +78,7 @@ def open_loads(s: Session, emails: list[str], *, exclude: int | None = None, now
     if not emails:
         return loads
     shown = (select(TicketRow.assignee, func.count())
-             .where(TicketRow.status.in_(OPEN_STATUSES), TicketRow.assignee.in_(emails))
+             .where(TicketRow.status.in_(ACTIVE_STATUSES), TicketRow.assignee.in_(emails))
              .group_by(TicketRow.assignee))
     if exclude is not None:
         shown = shown.where(TicketRow.number != exclude)
@@ -127,7 +128,7 @@ def _queued(now: datetime):
     decided = exists().where(d.number == TicketRow.number, d.assignee.is_not(None), d.decided_at >= now - PENDING_WINDOW,
                              or_(d.seq.is_(None), d.seq > TicketRow.last_seq))
     urgency = case(PRIORITY_RANK, value=TicketRow.priority, else_=len(PRIORITY_RANK))
-    return (select(TicketRow).where(TicketRow.status.in_(OPEN_STATUSES), TicketRow.assignee.is_(None), ~decided)
+    return (select(TicketRow).where(TicketRow.status.in_(ACTIVE_STATUSES), TicketRow.assignee.is_(None), ~decided)
             .order_by(urgency, TicketRow.created_at, TicketRow.number))
 
 

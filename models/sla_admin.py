@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from models.tables import BusinessCalendar, Customer, SlaPolicy, Team, TicketRow
 from models.team_scope import Scope, assignment_problem
+from workflows.vocabulary import ACTIVE_STATUSES
 
 
 class ConfigError(ValueError):
@@ -136,7 +137,7 @@ def upcoming_breaches(s: Session, until: datetime, team: str | None, limit: int,
                       scope: Scope = Scope()) -> list[TicketRow]:
     """Open tickets (of the teams `scope` shows) whose next SLA breach falls before `until`, soonest first."""
     q = (select(TicketRow).where(TicketRow.sla_next_breach_at.is_not(None), TicketRow.sla_next_breach_at <= until,
-                                 TicketRow.status.in_(("new", "open", "pending", "on_hold")),
+                                 TicketRow.status.in_(ACTIVE_STATUSES),
                                  scope.visible(TicketRow.team))
          .order_by(TicketRow.sla_next_breach_at, TicketRow.number).limit(limit))
     if team:

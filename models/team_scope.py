@@ -19,10 +19,10 @@ from sqlalchemy import or_, select, true
 from sqlalchemy.orm import Session
 
 from models.tables import Agent, Team, TeamMember
+from workflows.vocabulary import ACROSS_TEAMS, ACTING_ROLES
 
 ACCESS = ("all", "team")
-ACROSS_TEAMS = ("admin", "auditor")
-ASSIGNABLE_ROLES = ("agent", "supervisor", "admin")
+ASSIGNABLE_ROLES = ACTING_ROLES
 
 
 @dataclass(frozen=True)

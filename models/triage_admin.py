@@ -21,10 +21,9 @@ from sqlalchemy.orm import Session
 
 from models.sla_admin import ConfigError
 from models.tables import TriageRule
+from workflows.vocabulary import Priority, words
 
-# The ticket priorities, lowest first: workflows.messages.PRIORITIES (models may not import
-# workflows; a unit test keeps the two equal).
-PRIORITY_ORDER = ("low", "normal", "high", "critical")
+PRIORITY_ORDER = words(*Priority)  # lowest first
 MATCH_FIELDS = ("subject", "description")
 MAX_PATTERN_CHARS = 200
 MAX_SUBJECT_SCAN = 1_000

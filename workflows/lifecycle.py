@@ -17,6 +17,7 @@ from typing import Any
 from workflows import alerts, closing, relations, sla
 from workflows.sla_types import EscalationLevel, SlaPolicyData
 from workflows.validation import ActionRejected, capped_tags, check_fields, normalise_tags
+from workflows.vocabulary import ACTIVE_STATUSES, Status
 
 from workflows.messages import (
     PRIORITIES,
@@ -55,8 +56,8 @@ from workflows.messages import (
     Triaged,
 )
 
-ACTIVE = ("new", "open", "pending", "on_hold")
-NOT_CLOSED = (*ACTIVE, "resolved")
+ACTIVE = ACTIVE_STATUSES
+NOT_CLOSED = (*ACTIVE, Status.RESOLVED.value)
 
 # Where each action may be taken from, and the status it leads to (None: unchanged).
 # This table is the whole state machine; property tests check that `apply` never

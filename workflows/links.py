@@ -9,8 +9,10 @@ import dataclasses
 from typing import Any
 
 from temporalio import workflow
-from temporalio.common import SearchAttributeKey, SearchAttributePair, TypedSearchAttributes, WorkflowIDReusePolicy
+from temporalio.common import WorkflowIDReusePolicy
 from temporalio.exceptions import WorkflowAlreadyStartedError
+
+from workflows import search_attributes
 
 with workflow.unsafe.imports_passed_through():
     from workflows.messages import (
@@ -43,10 +45,7 @@ async def start_children(state: TicketState, split: Split) -> None:
                 "Ticket", inp, id=ticket_workflow_id(child.number),
                 parent_close_policy=workflow.ParentClosePolicy.ABANDON,
                 id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
-                search_attributes=TypedSearchAttributes([
-                    SearchAttributePair(SearchAttributeKey.for_keyword("TicketStatus"), "new"),
-                    SearchAttributePair(SearchAttributeKey.for_keyword("TicketPriority"), child.priority or "normal"),
-                ]),
+                search_attributes=search_attributes.at_start(child.priority),
                 static_summary=f"Ticket #{child.number} (split from #{state.number})",
             )
         except WorkflowAlreadyStartedError:

@@ -11,13 +11,16 @@ from dataclasses import dataclass, field, fields
 from datetime import datetime
 from typing import Any, Literal, get_args
 
+from workflows import vocabulary as v
 from workflows.sla_types import ClockView, Milestone, SlaPolicyData, SlaState
 
-STATUSES = ("new", "open", "pending", "on_hold", "resolved", "closed")
-PRIORITIES = ("low", "normal", "high", "critical")
-CHANNELS = ("email", "web", "api", "phone", "chat", "monitoring")
-ROLES = ("agent", "supervisor", "admin", "auditor")
+STATUSES = v.words(*v.Status)
+PRIORITIES = v.words(*v.Priority)
+CHANNELS = v.words(*v.Channel)
+ROLES = v.words(*v.Role)
 
+# The types the dataclasses (and the API's schemas) are annotated with: the same words as the
+# enums of workflows/vocabulary.py, which tests/unit/test_vocabulary.py keeps equal.
 Status = Literal["new", "open", "pending", "on_hold", "resolved", "closed"]
 Priority = Literal["low", "normal", "high", "critical"]
 Channel = Literal["email", "web", "api", "phone", "chat", "monitoring"]

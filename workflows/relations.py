@@ -6,8 +6,9 @@ from datetime import datetime
 from typing import Any
 
 from workflows.messages import ChildInfo, ChildStatusChanged, ConversationEntry, Merge, MergedFrom, Split, TicketState
+from workflows.vocabulary import ACTIVE_STATUSES
 
-OPEN_CHILD = ("new", "open", "pending", "on_hold")
+OPEN_CHILD = ACTIVE_STATUSES
 
 
 def open_children(state: TicketState) -> list[int]:

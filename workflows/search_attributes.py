@@ -4,7 +4,12 @@ Temporal UI and visibility queries filter on. No personal data: they are stored 
 from __future__ import annotations
 
 from temporalio import workflow
-from temporalio.common import SearchAttributeKey, SearchAttributeUpdate
+from temporalio.common import (
+    SearchAttributeKey,
+    SearchAttributePair,
+    SearchAttributeUpdate,
+    TypedSearchAttributes,
+)
 
 with workflow.unsafe.imports_passed_through():
     from workflows.messages import TicketSnapshot
@@ -14,6 +19,13 @@ PRIORITY = SearchAttributeKey.for_keyword("TicketPriority")
 CATEGORY = SearchAttributeKey.for_keyword("TicketCategory")
 TEAM = SearchAttributeKey.for_keyword("TicketTeam")
 SLA = SearchAttributeKey.for_keyword("TicketSla")
+KEYS = (STATUS, PRIORITY, CATEGORY, TEAM, SLA)  # messages.SEARCH_ATTRIBUTES registers these names
+
+
+def at_start(priority: str | None) -> TypedSearchAttributes:
+    """A new ticket's attributes, given when its workflow is started (by the API, or by a parent
+    for a sub-ticket): findable by status and priority before its first task runs."""
+    return TypedSearchAttributes([SearchAttributePair(STATUS, "new"), SearchAttributePair(PRIORITY, priority or "normal")])
 
 
 def changes(before: TicketSnapshot, after: TicketSnapshot) -> list[SearchAttributeUpdate]:

@@ -8,14 +8,14 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse
 from sqlalchemy.orm import Session, sessionmaker
 from temporalio.service import RPCError
 
 from api.audit import source
 from api.audit.timeline import run_summaries, timeline
-from api.deps import Principal, SessionsDep, TemporalDep, require_role
+from api.deps import ManagerDep, SessionsDep, TemporalDep
 from api.errors import ApiError
 from api.params import MAX_ID, TicketNumber
 from api.scope import VisibleTicket
@@ -23,7 +23,6 @@ from models import audit_archive
 from workflows.messages import ticket_workflow_id
 
 router = APIRouter(prefix="/tickets", tags=["audit"])
-AuditorDep = Annotated[Principal, Depends(require_role("auditor", "supervisor", "admin"))]
 ERRORS = {401: {"description": "No or bad token"}, 403: {"description": "Only auditors, supervisors and admins"},
           404: {"description": "No such ticket (or its history is no longer kept by Temporal)"}}
 
@@ -39,7 +38,7 @@ async def _export(temporal: Any, sessions: sessionmaker[Session], number: int) -
 
 
 @router.get("/{number}/history", responses=ERRORS, dependencies=[VisibleTicket])
-async def history(number: TicketNumber, me: AuditorDep, temporal: TemporalDep, sessions: SessionsDep) -> dict[str, Any]:
+async def history(number: TicketNumber, me: ManagerDep, temporal: TemporalDep, sessions: SessionsDep) -> dict[str, Any]:
     """The ticket's timeline from its workflow histories, across every run: actions with actor
     and time, signals, activities with their outcome, SLA timers with due/fired/lateness.
     `source` says where the histories came from: `archive` or `temporal`."""
@@ -50,7 +49,7 @@ async def history(number: TicketNumber, me: AuditorDep, temporal: TemporalDep, s
 
 
 @router.get("/{number}/export", responses=ERRORS, dependencies=[VisibleTicket])
-async def export(number: TicketNumber, me: AuditorDep, temporal: TemporalDep, sessions: SessionsDep) -> JSONResponse:
+async def export(number: TicketNumber, me: ManagerDep, temporal: TemporalDep, sessions: SessionsDep) -> JSONResponse:
     """`{"manifest": {...}, "histories": [...]}`: each run's raw history (the JSON of
     `temporal workflow show --output json`, which the SDK's Replayer accepts), oldest first,
     and a manifest with a SHA-256 digest chain over the events; `servicedesk audit verify`.
@@ -66,7 +65,7 @@ archives = APIRouter(prefix="/audit", tags=["audit"])
 
 
 @archives.get("/archives", responses={401: ERRORS[401], 403: ERRORS[403]})
-def list_archives(me: AuditorDep, sessions: SessionsDep,
+def list_archives(me: ManagerDep, sessions: SessionsDep,
                   since: Annotated[datetime | None, Query(description="archived at or after (ISO 8601)")] = None,
                   after: Annotated[int, Query(ge=0, le=MAX_ID, description="ticket numbers above this (paging)")] = 0,
                   limit: Annotated[int, Query(ge=1, le=1000)] = 100) -> dict[str, Any]:

@@ -12,7 +12,7 @@ from fastapi import APIRouter, Depends, Path, Request
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.concurrency import run_in_threadpool
 
-from api.deps import AgentDep, Principal, ReaderDep, SessionsDep, require_role
+from api.deps import AgentDep, ReaderDep, SessionsDep, SupervisorDep
 from api.errors import ApiError
 from api.gateway import TicketGateway
 from api.schemas import Slug
@@ -23,7 +23,6 @@ from models.sla_admin import ConfigError
 
 log = logging.getLogger(__name__)
 router = APIRouter(tags=["routing"])
-SupervisorDep = Annotated[Principal, Depends(require_role("supervisor", "admin"))]
 AgentEmail = Annotated[str, Path(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", max_length=320)]
 
 

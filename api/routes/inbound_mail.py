@@ -12,7 +12,7 @@ from pydantic import BaseModel
 from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 
-from api.deps import AgentDep, Principal, SessionsDep, require_role
+from api.deps import AgentDep, SessionsDep, SupervisorDep
 from api.errors import ApiError
 from api.mail.inbound import MailIntake, MailOutcome
 from api.params import RowId
@@ -20,7 +20,6 @@ from models.mail import InboundMail
 from models.utc import as_utc
 
 router = APIRouter(prefix="/inbound/email", tags=["e-mail"])
-OperatorDep = Annotated[Principal, Depends(require_role("supervisor", "admin"))]
 RAW_TYPES = ("message/rfc822", "text/plain", "application/octet-stream")
 STATUS_BY_OUTCOME = {"opened": 201, "replied": 200, "duplicate": 200, "ignored": 202}
 
@@ -99,7 +98,7 @@ async def receive_mail(request: Request, me: AgentDep, mail: Annotated[MailIntak
 
 @router.get("", response_model=list[InboundMailOut])
 def inbound_log(
-    me: OperatorDep,
+    me: SupervisorDep,
     sessions: SessionsDep,
     outcome: Annotated[Literal["opened", "replied", "duplicate", "ignored", "rejected"] | None, Query()] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
@@ -114,7 +113,7 @@ def inbound_log(
 
 @router.get("/{log_id}/raw", response_class=Response, responses={
     200: {"content": {"message/rfc822": {}}}, 404: {"description": "No such entry, or its bytes were not kept"}})
-async def inbound_raw(log_id: RowId, me: OperatorDep, sessions: SessionsDep) -> Response:
+async def inbound_raw(log_id: RowId, me: SupervisorDep, sessions: SessionsDep) -> Response:
     """The raw bytes of an ignored or rejected mail (capped), to see what it was or replay it."""
     def load() -> bytes | None:
         with sessions() as s:

@@ -10,15 +10,13 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse, Response
 
 from api import reports
-from api.deps import Principal, SessionsDep, require_role
+from api.deps import ManagerDep, SessionsDep
 from api.errors import ApiError
 from api.scope import ScopeDep, scoped_filters
 from models.reports import Filters, team_exists
 from workflows.messages import CHANNELS, PRIORITIES
 
 router = APIRouter(prefix="/reports", tags=["Reports"])
-MANAGER_ROLES = ("supervisor", "admin", "auditor")  # also who may open /supervisor/reports (api/supervisor/)
-ManagerDep = Annotated[Principal, Depends(require_role(*MANAGER_ROLES))]
 MAX_DAYS = 3 * 366
 Format = Literal["json", "csv"]
 AS_CSV = {200: {"content": {"text/csv": {"schema": {"type": "string"}}}, "description": "The report, as JSON or as CSV"}}

@@ -6,10 +6,10 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Response, status
+from fastapi import APIRouter, Path, Response, status
 from starlette.concurrency import run_in_threadpool
 
-from api.deps import AdminDep, Principal, SessionsDep, require_role
+from api.deps import AdminDep, SessionsDep, SupervisorDep
 from api.errors import ApiError
 from api.params import RowId as RuleId
 from api.routes.availability import AgentEmail, GatewayDep, config_error, dispatch
@@ -26,7 +26,6 @@ from models import routing_admin
 from models.sla_admin import ConfigError
 
 router = APIRouter(prefix="/admin", tags=["routing administration"])
-SupervisorDep = Annotated[Principal, Depends(require_role("supervisor", "admin"))]
 
 
 @router.patch("/agents/{email}", response_model=AgentRoutingOut)

@@ -5,15 +5,14 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Query
 
-from api.deps import Principal, SessionsDep, require_role
+from api.deps import SessionsDep, SupervisorDep
 from api.scope import ScopeDep
 from api.schemas_sla import UpcomingBreach
 from models import sla_admin
 
 router = APIRouter(prefix="/sla", tags=["SLA"])
-SupervisorDep = Annotated[Principal, Depends(require_role("supervisor", "admin"))]
 
 
 @router.get("/upcoming", response_model=list[UpcomingBreach])

@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Response, status
+from fastapi import APIRouter, Path, Response, status
 
-from api.deps import AdminDep, Principal, SessionsDep, require_role
+from api.deps import AdminDep, SessionsDep, SupervisorDep
 from api.errors import ApiError
 from api.schemas import Slug
 from api.schemas_sla import CalendarIn, CalendarOut, CustomerIn, CustomerOut, SlaPolicyIn, SlaPolicyOut, TeamContactsIn
@@ -20,7 +20,6 @@ from sqlalchemy import select
 
 router = APIRouter(prefix="/admin", tags=["SLA administration"])
 POLICY_CONFLICT = {409: {"description": "Another policy has this name or these terms (PolicyExists)"}}
-SupervisorDep = Annotated[Principal, Depends(require_role("supervisor", "admin"))]
 Name = Annotated[str, Path(min_length=1, max_length=200)]
 
 

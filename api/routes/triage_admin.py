@@ -3,11 +3,10 @@ auditors may read them. A change applies to tickets opened after it (triage runs
 
 from __future__ import annotations
 
-from typing import Annotated
 
-from fastapi import APIRouter, Depends, Response, status
+from fastapi import APIRouter, Response, status
 
-from api.deps import AdminDep, Principal, SessionsDep, require_role
+from api.deps import AdminDep, ManagerDep, SessionsDep
 from api.errors import ApiError
 from api.params import RowId as RuleId
 from api.schemas_triage import (
@@ -21,7 +20,6 @@ from models.customers import customer_tier
 from models.sla_admin import ConfigError
 
 router = APIRouter(prefix="/admin/triage-rules", tags=["Triage rules"])
-ReaderDep = Annotated[Principal, Depends(require_role("admin", "supervisor", "auditor"))]
 ERRORS = {403: {"description": "Not allowed for this role"}, 422: {"description": "A field is invalid; the body names it"}}
 
 
@@ -34,7 +32,7 @@ def _not_found(rule_id: int) -> ApiError:
 
 
 @router.get("", response_model=list[TriageRuleOut], responses=ERRORS)
-def list_rules(me: ReaderDep, sessions: SessionsDep) -> list[TriageRuleOut]:
+def list_rules(me: ManagerDep, sessions: SessionsDep) -> list[TriageRuleOut]:
     """Every rule, disabled ones too, in the order they apply (position, then id)."""
     with sessions() as s:
         return [TriageRuleOut(**r) for r in triage_admin.list_rules(s)]
@@ -63,7 +61,7 @@ def preview(body: TriagePreviewIn, me: AdminDep, sessions: SessionsDep) -> Triag
 
 
 @router.get("/{rule_id}", response_model=TriageRuleOut, responses=ERRORS | {404: {"description": "No such rule"}})
-def get_rule(rule_id: RuleId, me: ReaderDep, sessions: SessionsDep) -> TriageRuleOut:
+def get_rule(rule_id: RuleId, me: ManagerDep, sessions: SessionsDep) -> TriageRuleOut:
     with sessions() as s:
         rule = triage_admin.get_rule(s, rule_id)
     if rule is None:

@@ -5,16 +5,15 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Path, Query, Response, status
+from fastapi import APIRouter, Path, Query, Response, status
 
-from api.deps import AdminDep, Principal, SessionsDep, require_role
+from api.deps import AdminDep, SessionsDep, SupervisorDep
 from api.errors import ApiError
 from api.params import MAX_ID
 from api.schemas_webhooks import OutboxEntryOut, WebhookIn, WebhookOut, WebhookUpdate
 from models import outbox, webhooks
 
 router = APIRouter(tags=["Notifications"])
-SupervisorDep = Annotated[Principal, Depends(require_role("admin", "supervisor"))]
 Name = Annotated[str, Path(min_length=1, max_length=64)]
 ERRORS = {403: {"description": "Not allowed for this role"}, 422: {"description": "A field is invalid; the body names it"}}
 NOT_FOUND = {404: {"description": "No such webhook"}}

@@ -24,11 +24,11 @@ from fastapi.responses import RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from api.deps import Principal, SessionsDep, SettingsDep, principal_for_token, principal_of
-from api.routes.reports import MANAGER_ROLES
 from api.supervisor.pages import refusal, render
 from api.throttle import client_address, in_words, throttle_of
 from models import web_sessions
 from models.settings import Settings
+from workflows.vocabulary import MANAGER_ROLES
 
 router = APIRouter(prefix="/supervisor", include_in_schema=False)
 COOKIE = "servicedesk_supervisor"

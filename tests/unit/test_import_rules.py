@@ -3,9 +3,12 @@
 - workflows/* imports nothing of ours outside `workflows` (the sandbox reloads it; it must
   stay deterministic and light);
 - workflows/lifecycle.py, codec.py and messages.py import no `temporalio` at all;
-- activities/* import, of our packages, only `models` and `workflows.messages`;
+- activities/* import, of our packages, only `models` and the wire vocabulary of `workflows`
+  (messages, sla_types, activity_io, vocabulary);
 - api/* never imports `activities` or `servicedesk`;
-- models/* imports none of `workflows`, `activities`, `api`, `servicedesk`.
+- models/* imports none of `workflows` (but its vocabulary, the desk's words: statuses,
+  priorities, roles, error types), `activities`, `api`, `servicedesk`;
+- workflows/vocabulary.py imports nothing but the standard library: anyone may import it.
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 OURS = ("workflows", "activities", "api", "models", "servicedesk")
-PURE = ("workflows/activity_io.py", "workflows/lifecycle.py", "workflows/codec.py", "workflows/messages.py", "workflows/sla.py",
+PURE = ("workflows/vocabulary.py", "workflows/activity_io.py", "workflows/lifecycle.py", "workflows/codec.py", "workflows/messages.py", "workflows/sla.py",
         "workflows/sla_types.py", "workflows/business_time.py")
 
 
@@ -100,7 +103,7 @@ def pure_violations(modules: set[str]) -> set[str]:
 def activity_violations(modules: set[str]) -> set[str]:
     # The wire vocabulary (messages, sla_types) is shared; workflow code (ticket, lifecycle,
     # sla maths) is not. Helpers inside activities/ may be shared by activities.
-    shared = ("workflows.messages", "workflows.sla_types", "workflows.activity_io")
+    shared = ("workflows.messages", "workflows.sla_types", "workflows.activity_io", "workflows.vocabulary")
 
     def allowed(m: str) -> bool:
         return (
@@ -127,7 +130,8 @@ def api_violations(modules: set[str]) -> set[str]:
 
 
 def models_violations(modules: set[str]) -> set[str]:
-    return {m for m in modules if top(m) in ("workflows", "activities", "api", "servicedesk")}
+    return {m for m in modules if top(m) in ("workflows", "activities", "api", "servicedesk")
+            and m != "workflows" and m != "workflows.vocabulary" and not m.startswith("workflows.vocabulary.")}
 
 
 @pytest.mark.parametrize("path", params("workflows"))
@@ -250,3 +254,8 @@ def test_models_rule_examples(src, ok):
 def test_module_name():
     assert module_name(ROOT / "workflows" / "lifecycle.py") == "workflows.lifecycle"
     assert module_name(ROOT / "api" / "routes" / "__init__.py") == "api.routes"
+
+
+def test_the_vocabulary_imports_only_the_standard_library():
+    path = ROOT / "workflows/vocabulary.py"
+    assert {m.split(".")[0] for m in imports_of(path)} <= {"__future__", "enum"}
