@@ -14,6 +14,7 @@ from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from models.sla_admin import ConfigError
 from workflows.vocabulary import ErrorType
 
 log = logging.getLogger(__name__)
@@ -129,9 +130,16 @@ def _on_database_down(request: Request, exc: Exception) -> Response:
     return error_response(err)
 
 
+def _on_config_error(_request: Request, exc: ConfigError) -> JSONResponse:
+    # An admin change naming what does not exist, or breaking another row: the models say which
+    # field and why, every admin route alike.
+    return error_response(ApiError(exc.type, f"{exc.field}: {exc.message}", [{"field": exc.field, "message": exc.message}]))
+
+
 def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(ApiError, _on_api_error)  # type: ignore[arg-type]
     app.add_exception_handler(StaleDataError, _on_stale_row)  # type: ignore[arg-type]
+    app.add_exception_handler(ConfigError, _on_config_error)  # type: ignore[arg-type]
     for lost in (OperationalError, InterfaceError):
         app.add_exception_handler(lost, _on_database_down)
     app.add_exception_handler(RequestValidationError, _on_validation_error)  # type: ignore[arg-type]

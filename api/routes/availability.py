@@ -19,15 +19,10 @@ from api.schemas import Slug
 from api.scope import ScopeDep
 from api.schemas_routing import AvailabilityIn, AvailabilityOut, QueuedTicket
 from models import routing, routing_admin
-from models.sla_admin import ConfigError
 
 log = logging.getLogger(__name__)
 router = APIRouter(tags=["routing"])
 AgentEmail = Annotated[str, Path(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", max_length=320)]
-
-
-def config_error(err: ConfigError) -> ApiError:
-    return ApiError(err.type, f"{err.field}: {err.message}", [{"field": err.field, "message": err.message}])
 
 
 def _gateway(request: Request) -> TicketGateway:
@@ -58,11 +53,8 @@ async def dispatch(gateway: TicketGateway, sessions: sessionmaker[Session], emai
 
 async def _set(email: str, body: AvailabilityIn, sessions: sessionmaker[Session], gateway: TicketGateway) -> AvailabilityOut:
     def save() -> tuple[dict, bool]:
-        try:
-            with sessions.begin() as s:
-                return routing_admin.set_availability(s, email, body.availability)
-        except ConfigError as err:
-            raise config_error(err) from None
+        with sessions.begin() as s:
+            return routing_admin.set_availability(s, email, body.availability)
 
     saved, came_online = await run_in_threadpool(save)
     dispatched = await dispatch(gateway, sessions, saved["email"], f"{saved['email']} came online") if came_online else []

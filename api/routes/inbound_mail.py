@@ -28,7 +28,9 @@ def mail_intake(request: Request) -> MailIntake:
     return request.app.state.mail
 
 
-class AttachmentRefOut(BaseModel):
+class KeptAttachmentOut(BaseModel):
+    """A file of the mail the desk kept (its download link comes with the ticket's attachments)."""
+
     id: int
     filename: str
     content_type: str
@@ -45,13 +47,13 @@ class MailReceived(BaseModel):
     number: int | None
     reason: str
     message_id: str | None
-    attachments: list[AttachmentRefOut]
+    attachments: list[KeptAttachmentOut]
     refused_attachments: list[RefusedAttachmentOut]
 
     @classmethod
     def of(cls, out: MailOutcome) -> MailReceived:
         return cls(outcome=out.outcome, number=out.number, reason=out.reason, message_id=out.message_id,  # type: ignore[arg-type]
-                   attachments=[AttachmentRefOut(**vars(a)) for a in out.attachments],
+                   attachments=[KeptAttachmentOut(**vars(a)) for a in out.attachments],
                    refused_attachments=[RefusedAttachmentOut(**vars(r)) for r in out.refused_attachments])
 
 

@@ -12,7 +12,7 @@ from starlette.concurrency import run_in_threadpool
 from api.deps import AdminDep, SessionsDep, SupervisorDep
 from api.errors import ApiError
 from api.params import RowId as RuleId
-from api.routes.availability import AgentEmail, GatewayDep, config_error, dispatch
+from api.routes.availability import AgentEmail, GatewayDep, dispatch
 from api.schemas import Slug
 from api.schemas_routing import (
     AgentPatch,
@@ -23,7 +23,6 @@ from api.schemas_routing import (
     TeamRoutingOut,
 )
 from models import routing_admin
-from models.sla_admin import ConfigError
 
 router = APIRouter(prefix="/admin", tags=["routing administration"])
 
@@ -34,11 +33,8 @@ async def patch_agent(email: AgentEmail, body: AgentPatch, me: AdminDep, session
     """Change an agent's skills, capacity or teams (`teams` replaces the memberships)."""
 
     def save() -> tuple[dict, bool]:
-        try:
-            with sessions.begin() as s:
-                return routing_admin.patch_agent(s, email, body.model_dump(exclude_unset=True))
-        except ConfigError as err:
-            raise config_error(err) from None
+        with sessions.begin() as s:
+            return routing_admin.patch_agent(s, email, body.model_dump(exclude_unset=True))
 
     saved, more_room = await run_in_threadpool(save)
     if more_room:
@@ -51,11 +47,8 @@ async def patch_agent(email: AgentEmail, body: AgentPatch, me: AdminDep, session
 @router.patch("/teams/{slug}", response_model=TeamRoutingOut)
 def patch_team(slug: Annotated[Slug, Path()], body: TeamPatch, me: AdminDep, sessions: SessionsDep) -> TeamRoutingOut:
     """Change a team's skills or routing mode (round_robin, least_loaded, skill_match)."""
-    try:
-        with sessions.begin() as s:
-            return TeamRoutingOut(**routing_admin.patch_team(s, slug, body.model_dump(exclude_unset=True)))
-    except ConfigError as err:
-        raise config_error(err) from None
+    with sessions.begin() as s:
+        return TeamRoutingOut(**routing_admin.patch_team(s, slug, body.model_dump(exclude_unset=True)))
 
 
 @router.get("/routing-rules", response_model=list[RoutingRuleOut])
@@ -67,20 +60,14 @@ def list_rules(me: SupervisorDep, sessions: SessionsDep) -> list[RoutingRuleOut]
 
 @router.post("/routing-rules", response_model=RoutingRuleOut, status_code=status.HTTP_201_CREATED)
 def create_rule(body: RoutingRuleIn, me: AdminDep, sessions: SessionsDep) -> RoutingRuleOut:
-    try:
-        with sessions.begin() as s:
-            return RoutingRuleOut(**routing_admin.save_rule(s, body.model_dump()))
-    except ConfigError as err:
-        raise config_error(err) from None
+    with sessions.begin() as s:
+        return RoutingRuleOut(**routing_admin.save_rule(s, body.model_dump()))
 
 
 @router.put("/routing-rules/{rule_id}", response_model=RoutingRuleOut)
 def replace_rule(rule_id: RuleId, body: RoutingRuleIn, me: AdminDep, sessions: SessionsDep) -> RoutingRuleOut:
-    try:
-        with sessions.begin() as s:
-            return RoutingRuleOut(**routing_admin.save_rule(s, body.model_dump(), rule_id=rule_id))
-    except ConfigError as err:
-        raise config_error(err) from None
+    with sessions.begin() as s:
+        return RoutingRuleOut(**routing_admin.save_rule(s, body.model_dump(), rule_id=rule_id))
 
 
 @router.delete("/routing-rules/{rule_id}", status_code=status.HTTP_204_NO_CONTENT)

@@ -14,17 +14,12 @@ from api.errors import ApiError
 from api.schemas import Slug
 from api.schemas_sla import CalendarIn, CalendarOut, CustomerIn, CustomerOut, SlaPolicyIn, SlaPolicyOut, TeamContactsIn
 from models import sla_admin
-from models.sla_admin import ConfigError
 from models.tables import BusinessCalendar, Customer
 from sqlalchemy import select
 
 router = APIRouter(prefix="/admin", tags=["SLA administration"])
 POLICY_CONFLICT = {409: {"description": "Another policy has this name or these terms (PolicyExists)"}}
 Name = Annotated[str, Path(min_length=1, max_length=200)]
-
-
-def _api_error(err: ConfigError) -> ApiError:
-    return ApiError(err.type, f"{err.field}: {err.message}", [{"field": err.field, "message": err.message}])
 
 
 @router.get("/calendars", response_model=list[CalendarOut])
@@ -45,12 +40,9 @@ def put_calendar(name: Name, body: CalendarIn, me: AdminDep, sessions: SessionsD
 
 @router.delete("/calendars/{name}", status_code=status.HTTP_204_NO_CONTENT, responses={409: {"description": "A policy uses it (CalendarInUse)"}})
 def delete_calendar(name: Name, me: AdminDep, sessions: SessionsDep) -> Response:
-    try:
-        with sessions.begin() as s:
-            if not sla_admin.delete_calendar(s, name):
-                raise ApiError("NotFound", f"no calendar {name!r}")
-    except ConfigError as err:
-        raise _api_error(err) from None
+    with sessions.begin() as s:
+        if not sla_admin.delete_calendar(s, name):
+            raise ApiError("NotFound", f"no calendar {name!r}")
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
@@ -62,21 +54,15 @@ def list_policies(me: SupervisorDep, sessions: SessionsDep) -> list[SlaPolicyOut
 
 @router.post("/sla-policies", response_model=SlaPolicyOut, status_code=status.HTTP_201_CREATED, responses=POLICY_CONFLICT)
 def create_policy(body: SlaPolicyIn, me: AdminDep, sessions: SessionsDep) -> SlaPolicyOut:
-    try:
-        with sessions.begin() as s:
-            return SlaPolicyOut(**sla_admin.save_policy(s, body.model_dump()))
-    except ConfigError as err:
-        raise _api_error(err) from None
+    with sessions.begin() as s:
+        return SlaPolicyOut(**sla_admin.save_policy(s, body.model_dump()))
 
 
 @router.put("/sla-policies/{name}", response_model=SlaPolicyOut, responses=POLICY_CONFLICT)
 def replace_policy(name: Name, body: SlaPolicyIn, me: AdminDep, sessions: SessionsDep) -> SlaPolicyOut:
     """Replace a policy; its version goes up, so tickets re-plan their clocks when they next look it up."""
-    try:
-        with sessions.begin() as s:
-            return SlaPolicyOut(**sla_admin.save_policy(s, body.model_dump(), name=name))
-    except ConfigError as err:
-        raise _api_error(err) from None
+    with sessions.begin() as s:
+        return SlaPolicyOut(**sla_admin.save_policy(s, body.model_dump(), name=name))
 
 
 @router.delete("/sla-policies/{name}", status_code=status.HTTP_204_NO_CONTENT)

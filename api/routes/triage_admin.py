@@ -17,14 +17,9 @@ from api.schemas_triage import (
 )
 from models import triage_admin
 from models.customers import customer_tier
-from models.sla_admin import ConfigError
 
 router = APIRouter(prefix="/admin/triage-rules", tags=["Triage rules"])
 ERRORS = {403: {"description": "Not allowed for this role"}, 422: {"description": "A field is invalid; the body names it"}}
-
-
-def _api_error(err: ConfigError) -> ApiError:
-    return ApiError(err.type, f"{err.field}: {err.message}", [{"field": err.field, "message": err.message}])
 
 
 def _not_found(rule_id: int) -> ApiError:
@@ -41,11 +36,8 @@ def list_rules(me: ManagerDep, sessions: SessionsDep) -> list[TriageRuleOut]:
 @router.post("", response_model=TriageRuleOut, status_code=status.HTTP_201_CREATED,
              responses=ERRORS | {409: {"description": "A rule with this name exists"}})
 def create_rule(body: TriageRuleIn, me: AdminDep, sessions: SessionsDep, response: Response) -> TriageRuleOut:
-    try:
-        with sessions.begin() as s:
-            saved = triage_admin.save_rule(s, body.model_dump())
-    except ConfigError as err:
-        raise _api_error(err) from None
+    with sessions.begin() as s:
+        saved = triage_admin.save_rule(s, body.model_dump())
     response.headers["Location"] = f"{router.prefix}/{saved['id']}"
     return TriageRuleOut(**saved)
 
@@ -73,11 +65,8 @@ def get_rule(rule_id: RuleId, me: ManagerDep, sessions: SessionsDep) -> TriageRu
             responses=ERRORS | {404: {"description": "No such rule"}, 409: {"description": "Another rule has this name"}})
 def replace_rule(rule_id: RuleId, body: TriageRuleIn, me: AdminDep, sessions: SessionsDep) -> TriageRuleOut:
     """Replace the whole rule: fields left out take their defaults."""
-    try:
-        with sessions.begin() as s:
-            return TriageRuleOut(**triage_admin.save_rule(s, body.model_dump(), rule_id=rule_id))
-    except ConfigError as err:
-        raise _api_error(err) from None
+    with sessions.begin() as s:
+        return TriageRuleOut(**triage_admin.save_rule(s, body.model_dump(), rule_id=rule_id))
 
 
 @router.delete("/{rule_id}", status_code=status.HTTP_204_NO_CONTENT, responses=ERRORS | {404: {"description": "No such rule"}})
