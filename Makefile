@@ -13,6 +13,7 @@ run: $(STAMP)
 
 test: $(STAMP) browser compose
 	$(BIN)/ruff check .
+	$(BIN)/mypy
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 bench: $(STAMP)

@@ -12,7 +12,7 @@ import dataclasses
 import types
 import typing
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar, cast
 
 from workflows.messages import AGENT_ACTIONS, AlertNotice, CustomerReply
 
@@ -45,13 +45,16 @@ def decode_alert_notice(raw: Any) -> AlertNotice:
     return decode_dataclass(AlertNotice, {"kind": "alert", **raw}, path="")
 
 
-def decode_dataclass(cls: type, raw: Any, path: str) -> Any:
+T = TypeVar("T")
+
+
+def decode_dataclass(cls: type[T], raw: Any, path: str) -> T:
     if isinstance(raw, cls):
         return raw
     if not isinstance(raw, dict):
         raise ActionDecodeError(f"{path or cls.__name__}: expected an object")
     hints = typing.get_type_hints(cls)
-    fields = {f.name: f for f in dataclasses.fields(cls)}
+    fields = {f.name: f for f in dataclasses.fields(cast(Any, cls))}  # cls is a dataclass: its callers pass one
     unknown = sorted(set(raw) - set(fields))
     if unknown:
         raise ActionDecodeError(f"{_join(path, unknown[0])}: unknown field")
@@ -106,7 +109,7 @@ def _decode_value(hint: Any, value: Any, where: str) -> Any:
         except (TypeError, ValueError) as err:
             raise ActionDecodeError(f"{where}: expected an ISO 8601 date-time") from err
     if dataclasses.is_dataclass(hint):
-        return decode_dataclass(hint, value, where)
+        return decode_dataclass(cast(type, hint), value, where)
     raise ActionDecodeError(f"{where}: unsupported type {hint!r}")
 
 

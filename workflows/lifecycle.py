@@ -15,13 +15,14 @@ from datetime import datetime
 from typing import Any
 
 from workflows import alerts, closing, relations, sla
-from workflows.sla_types import EscalationLevel, SlaPolicyData
+from workflows.sla_types import RULES_PINNED_TERMS, EscalationLevel, SlaPolicyData, SlaState
 from workflows.validation import ActionRejected, capped_tags, check_fields, normalise_tags
 from workflows.vocabulary import ACTIVE_STATUSES, Status
 
 from workflows.messages import (
     PRIORITIES,
     Action,
+    AttachmentRef,
     AlertsFired,
     AlertsResolved,
     Assign,
@@ -250,7 +251,7 @@ def keep_recent(state: TicketState) -> TicketState:
 def _mutate(new: TicketState, action: Action, now: datetime) -> dict[str, Any]:
     """Change the fields an action sets; return what the event should record."""
     if isinstance(action, Assign):
-        before = {"assignee": new.assignee, "team": new.team}
+        before: Any = {"assignee": new.assignee, "team": new.team}  # each branch's own "from"
         new.assignee = action.assignee
         if action.team is not None:
             new.team = action.team
@@ -334,7 +335,7 @@ def _mutate(new: TicketState, action: Action, now: datetime) -> dict[str, Any]:
     raise ActionRejected("InvalidAction", f"kind: unknown action {action.kind!r}")  # pragma: no cover
 
 
-def _attachment_data(refs: list) -> dict[str, Any]:
+def _attachment_data(refs: list[AttachmentRef]) -> dict[str, Any]:
     return {"attachments": [{"id": a.id, "filename": a.filename, "size": a.size} for a in refs]} if refs else {}
 
 
@@ -366,10 +367,10 @@ def _adopt_policy(new: TicketState, action: SlaPolicyLoaded, now: datetime) -> d
                                                      "resolution": p.resolution_seconds}} | _dues(before, new.sla, now)
 
 
-def _dues(before: sla.SlaState, after: sla.SlaState, now: datetime) -> dict[str, Any]:
+def _dues(before: SlaState, after: SlaState, now: datetime) -> dict[str, Any]:
     """What a policy switch did to the running clocks' due times (rules 2): each moved due
     time, the ones moved later named apart, and the clocks that kept their own terms."""
-    if after.rules < sla.RULES_PINNED_TERMS:
+    if after.rules < RULES_PINNED_TERMS:
         return {}
     out: dict[str, Any] = {}
     if changes := sla.due_changes(before, after, now):
@@ -392,7 +393,7 @@ def _milestone_reached(new: TicketState, action: SlaMilestoneReached) -> dict[st
         "due_at": m.due_at.isoformat(), "fired_at": action.fired_at.isoformat(),
         "lateness_ms": round((action.fired_at - m.due_at).total_seconds() * 1000),
     }
-    if (policy := milestone_terms(new, m)) is not None and new.sla.rules >= sla.RULES_PINNED_TERMS:
+    if (policy := milestone_terms(new, m)) is not None and new.sla.rules >= RULES_PINNED_TERMS:
         data["policy"] = policy.name
     level = escalation_level(new, m)
     if level is not None:

@@ -469,7 +469,7 @@ Action = (AgentAction | CustomerReply | Triaged | Routed | SlaPolicyLoaded | Sla
           | SurveyAnswer | SurveyExpired)
 
 AGENT_ACTIONS: dict[str, type] = {
-    cls.__dataclass_fields__["kind"].default: cls  # type: ignore[attr-defined]
+    cls.__dataclass_fields__["kind"].default: cls
     for cls in get_args(AgentAction)
 }
 

@@ -10,6 +10,7 @@ customer to tell, and a sub-ticket's customer already heard about the ticket it 
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from workflows.activity_io import NotifyInput
@@ -28,7 +29,7 @@ def ticket_data(s: TicketState) -> dict[str, Any]:
 
 
 def _to_requester(s: TicketState, seq: int, kind: str, subject: str, data: dict[str, Any],
-                  links: list[str] | None = None, expire=None) -> NotifyInput:
+                  links: list[str] | None = None, expire: datetime | None = None) -> NotifyInput:
     return NotifyInput(number=s.number, seq=seq, kind=kind, recipients=["requester"], assignee=s.assignee, team=s.team,
                        subject=f"[#{s.number}] {subject}", data={"ticket": ticket_data(s)} | data,
                        requester_email=s.requester_email, requester_name=s.requester_name,

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 from datetime import datetime
+from typing import cast
 
 from workflows.business_time import add_business_time, business_seconds_between
 from workflows.sla_types import RULES_PINNED_TERMS, Clock, ClockView, Milestone, SlaPolicyData, SlaState
@@ -176,7 +177,7 @@ def _due_if_resumed(policy: SlaPolicyData | None, clock: Clock, now: datetime) -
     target = policy.target(clock.name) if policy is not None else None
     if policy is None or not target:
         return None
-    pauses = [[start, end if end is not None else max(now, start)] for start, end in clock.pauses]
+    pauses = [[start, end if end is not None else max(now, cast(datetime, start))] for start, end in clock.pauses]
     return add_business_time(policy.calendar, clock.started_at, target, pauses)
 
 
