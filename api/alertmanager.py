@@ -20,7 +20,6 @@ from workflows.vocabulary import Priority
 
 # Go's zero time: Alertmanager sends it as `endsAt` while an alert fires with no known end.
 GO_ZERO_TIME = "0001-01-01T00:00:00Z"
-PRIORITY_ORDER = {p.value: p.rank for p in Priority}
 DEFAULT_PRIORITY: m.Priority = "normal"
 
 _AWARE = TypeAdapter(AwareDatetime)
@@ -147,7 +146,7 @@ def group_priority(alerts: list[AlertmanagerAlert], severity_map: dict[str, str]
                     else "an alert has no severity label")
             if note not in notes:
                 notes.append(note)
-        if priority is None or PRIORITY_ORDER[p] > PRIORITY_ORDER[priority]:
+        if priority is None or Priority(p).rank > Priority(priority).rank:
             priority = p
     return priority or DEFAULT_PRIORITY, notes
 
