@@ -127,6 +127,7 @@ async def test_a_queued_ticket_goes_to_the_agent_who_frees_capacity(desk):
     await _ok(await desk.act(busy, kind="resolve", resolution="Cleared the jam"))
     t = await desk.wait_for(queued, lambda t: t["assignee"] is not None)
     assert t["assignee"] == SAM
+    await desk.projected(queued, t["last_seq"])  # the events come from the read model, which follows the view
     assert "sam@demo.example freed capacity" in (await _routed_events(desk, queued))[-1]["data"]["reason"]
 
 
@@ -139,7 +140,8 @@ async def test_raising_capacity_hands_out_queued_tickets(desk):
         assert (await desk.wait_routed(n))["assignee"] is None
     await _ok(await desk.http.patch(f"/admin/agents/{SAM}", json={"capacity": 2}, headers=admin))
     for n in numbers[:2]:
-        await desk.wait_for(n, lambda t: t["assignee"] == SAM)
+        t = await desk.wait_for(n, lambda t: t["assignee"] == SAM)
+        await desk.projected(n, t["last_seq"])  # the queue and the events come from the read model
     assert [q["number"] for q in await _ok(await desk.http.get("/teams/support/queue", headers=desk.auth()))] == numbers[2:]
     last = (await _routed_events(desk, numbers[0]))[-1]
     assert last["data"]["reason"].startswith("sam@demo.example capacity raised to 2: ")
