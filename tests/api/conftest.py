@@ -79,15 +79,19 @@ class Desk:
             await asyncio.sleep(0.05)
 
 
+def token_for(sessions, email: str, name: str = "test") -> str:
+    """A new API token for one of the seeded agents."""
+    with sessions.begin() as s:
+        return issue_token(s, s.scalars(select(Agent).where(Agent.email == email)).one(), name)
+
+
 @contextlib.asynccontextmanager
 async def running_desk(dev_server, database, task_queue, desk_class: type[Desk] = Desk, **settings):
     """The API (in-process) and a worker on the real dev server, with a token per role. The
     worker gets the same settings: its mail goes to the test sink, links are signed with a
     test key (never the data folder's)."""
     settings = worker_settings(task_queue, **{"max_body_bytes": 64 * 1024} | settings)
-    with database.sessions.begin() as s:
-        tokens = {role: issue_token(s, s.scalars(select(Agent).where(Agent.email == email)).one(), "test")
-                  for role, email in ROLES.items()}
+    tokens = {role: token_for(database.sessions, email) for role, email in ROLES.items()}
     app = create_app(settings, temporal=dev_server.client, sessions=database.sessions, sweep=False)
     async with build_worker(dev_server.client, database.sessions, task_queue, settings):
         async with app.router.lifespan_context(app):

@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from api.app import create_app
 from models.links import check_form_key, sign_form_key
 from models.tables import TicketIntake
-from tests.api.conftest import running_desk
+from tests.api.conftest import running_desk, token_for
 from tests.api.test_portal_requests import answers
 from tests.conftest import worker_settings
 from tests.portal.helpers import SECRET, form_key, heading
@@ -82,17 +82,9 @@ async def app_only(dev_server, sqlite_database, task_queue):
             yield http, sqlite_database
 
 
-def admin_token(db) -> str:
-    from models.tables import Agent
-    from models.tokens import issue_token
-
-    with db.sessions.begin() as s:
-        return issue_token(s, s.scalars(select(Agent).where(Agent.email == "admin@demo.example")).one(), "test")
-
-
 async def test_guessing_tokens_stops_at_the_limit(app_only):
     http, db = app_only
-    right = admin_token(db)
+    right = token_for(db.sessions, "admin@demo.example")
     assert (await http.get("/tickets", headers={"Authorization": f"Bearer {right}"})).status_code == 200
     wrong = [(await http.get("/tickets", headers={"Authorization": f"Bearer sdk_guess{i}"})).status_code
              for i in range(5)]
@@ -109,7 +101,7 @@ async def test_guessing_tokens_stops_at_the_limit(app_only):
 
 async def test_guessing_supervisor_sign_ins_stops_at_the_limit(app_only):
     http, db = app_only
-    right = admin_token(db)
+    right = token_for(db.sessions, "admin@demo.example")
     same_site = {"Origin": "http://desk"}
     for i in range(3):
         r = await http.post("/supervisor/login", data={"token": f"sdk_guess{i}"}, headers=same_site)

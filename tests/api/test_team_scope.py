@@ -9,24 +9,16 @@ import asyncio
 from datetime import datetime, timezone
 
 import pytest
-from sqlalchemy import select
 from temporalio.testing import ActivityEnvironment
 
 from activities.projection import ProjectionActivities
 from models import queries
-from models.tables import Agent
 from models.team_scope import Scope
-from models.tokens import issue_token
-from tests.api.conftest import running_desk
+from tests.api.conftest import running_desk, token_for
 from workflows import activity_io as io
 from workflows import messages as m
 
 pytestmark = pytest.mark.slow
-
-
-def token_for(db, email: str) -> str:
-    with db.sessions.begin() as s:
-        return issue_token(s, s.scalars(select(Agent).where(Agent.email == email)).one(), "scope test")
 
 
 async def routed(desk, number: int) -> dict:
@@ -60,7 +52,7 @@ async def open_tickets(desk) -> tuple[int, int]:
 async def test_members_only_teams_keep_their_tickets_to_their_members(dev_server, sqlite_database, task_queue):
     async with running_desk(dev_server, sqlite_database, task_queue, ticket_access="team") as desk:
         support, network = await open_tickets(desk)
-        nina = {"Authorization": f"Bearer {token_for(desk.db, 'nina@demo.example')}"}
+        nina = {"Authorization": f"Bearer {token_for(desk.db.sessions, 'nina@demo.example')}"}
         http = desk.http
 
         def numbers(r) -> set[int]:
@@ -115,7 +107,7 @@ async def test_one_team_can_be_members_only_by_itself(dev_server, sqlite_databas
     async with running_desk(dev_server, sqlite_database, task_queue) as desk:  # the default: open to all
         support, network = await open_tickets(desk)
         admin, sam = desk.auth("admin"), desk.auth()
-        nina = {"Authorization": f"Bearer {token_for(desk.db, 'nina@demo.example')}"}
+        nina = {"Authorization": f"Bearer {token_for(desk.db.sessions, 'nina@demo.example')}"}
         assert (await desk.http.get(f"/tickets/{network}", headers=sam)).status_code == 200
         r = await desk.http.patch("/admin/teams/network", headers=admin, json={"ticket_access": "team"})
         assert r.status_code == 200 and r.json()["ticket_access"] == "team"

@@ -33,13 +33,20 @@ async def _eventually(check, timeout: float = 60.0):
         await asyncio.sleep(0.2)
 
 
-async def test_worker_sigkill_and_server_restart_lose_nothing(tmp_path):
+def _start(tmp_path, queue: str, worker_log: str):
+    """A dev server on SQLite in `tmp_path`, a seeded SQLite read model, one worker process on
+    `queue`: (port, ui port, worker env, engine, sessions, server, worker)."""
     port, ui = free_port(), free_port()
-    address = f"127.0.0.1:{port}"
     db_url, engine, sessions = seeded_readmodel(tmp_path)
-    env = {"SERVICEDESK_TEMPORAL_ADDRESS": address, "DATABASE_URL": db_url, "SERVICEDESK_TASK_QUEUE": "durability"}
+    env = {"SERVICEDESK_TEMPORAL_ADDRESS": f"127.0.0.1:{port}", "DATABASE_URL": db_url, "SERVICEDESK_TASK_QUEUE": queue}
     server = start_dev_server(tmp_path, port, ui, tmp_path / "temporal.log")
-    worker = start_servicedesk("worker", env, tmp_path / "worker.log")
+    worker = start_servicedesk("worker", env, tmp_path / worker_log)
+    return port, ui, env, engine, sessions, server, worker
+
+
+async def test_worker_sigkill_and_server_restart_lose_nothing(tmp_path):
+    port, ui, env, engine, sessions, server, worker = _start(tmp_path, "durability", "worker.log")
+    address = f"127.0.0.1:{port}"
     try:
         client = await connect(address)
         gateway = TicketGateway(client, "durability")
@@ -127,12 +134,8 @@ async def test_a_killed_workers_work_moves_on_in_seconds(tmp_path):
     from workflows.activity_io import HEARTBEAT_TIMEOUT
     from workflows.activity_specs import COMMIT
 
-    port, ui = free_port(), free_port()
+    port, _, env, engine, sessions, server, worker = _start(tmp_path, "kill", "worker1.log")
     address = f"127.0.0.1:{port}"
-    db_url, engine, sessions = seeded_readmodel(tmp_path)
-    env = {"SERVICEDESK_TEMPORAL_ADDRESS": address, "DATABASE_URL": db_url, "SERVICEDESK_TASK_QUEUE": "kill"}
-    server = start_dev_server(tmp_path, port, ui, tmp_path / "temporal.log")
-    worker = start_servicedesk("worker", env, tmp_path / "worker1.log")
     lock = None
     try:
         gateway = TicketGateway(await connect(address), "kill")
