@@ -1,5 +1,5 @@
 """Archive closed tickets' workflow histories into the read model's database (`audit_archives`,
-models/audit_archive.py), before Temporal's retention deletes them (docs/audit.md).
+models/audit/archive.py), before Temporal's retention deletes them (docs/audit.md).
 
 One pass takes the closed tickets not archived yet, by ticket number; for each whose
 workflow has ended it fetches every run's history and keeps the same export that
@@ -16,30 +16,24 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 from temporalio import activity
 from temporalio.client import Client, WorkflowExecutionStatus
 from temporalio.service import RPCError, RPCStatusCode
 
-from models import audit_archive
+from models.audit import archive as audit_archive
+from models.audit.source import ended_export
 from workflows.activity_io import ARCHIVE_ACTIVITY, ArchiveInput, ArchiveResult
 from workflows.messages import ticket_workflow_id
-
-# Builds a ticket's export from Temporal (api/audit/source.ended_export, which the API's audit
-# routes share); None when Temporal no longer has the history. Handed in by whoever builds the
-# activity (the worker, the CLI), so activities need not import the API's code.
-FetchExport = Callable[[Client, int], Awaitable[dict[str, Any] | None]]
 
 log = logging.getLogger(__name__)
 LOST_NOTE = "the workflow history was already deleted by Temporal (past its retention) when archiving reached it"
 
 
-async def archive_pass(client: Client, sessions: sessionmaker[Session], fetch_export: FetchExport, batch: int,
-                       after_number: int = 0, heartbeat=lambda *_: None) -> ArchiveResult:
+async def archive_pass(client: Client, sessions: sessionmaker[Session], batch: int, after_number: int = 0,
+                       heartbeat=lambda *_: None) -> ArchiveResult:
     """Look at up to `batch` closed, unarchived tickets numbered above `after_number`, and
     archive those whose workflow has ended; `more` says whether others wait beyond them."""
     numbers = await asyncio.to_thread(_candidates, sessions, after_number, batch + 1)
@@ -48,16 +42,15 @@ async def archive_pass(client: Client, sessions: sessionmaker[Session], fetch_ex
     done = ArchiveResult(next_after=numbers[-1] if numbers else after_number, more=more)
     for number in numbers:
         heartbeat(number)
-        await _archive_one(client, sessions, fetch_export, number, done)
+        await _archive_one(client, sessions, number, done)
     return done
 
 
-async def archive_all(client: Client, sessions: sessionmaker[Session], fetch_export: FetchExport,
-                      batch: int = 50) -> ArchiveResult:
+async def archive_all(client: Client, sessions: sessionmaker[Session], batch: int = 50) -> ArchiveResult:
     """Passes until every closed ticket has been looked at once (`servicedesk audit archive`)."""
     total = ArchiveResult()
     while True:
-        done = await archive_pass(client, sessions, fetch_export, batch, total.next_after)
+        done = await archive_pass(client, sessions, batch, total.next_after)
         total.absorb(done)
         if not done.more:
             return total
@@ -68,8 +61,7 @@ def _candidates(sessions: sessionmaker[Session], after_number: int, limit: int) 
         return audit_archive.closed_unarchived(s, after_number, limit)
 
 
-async def _archive_one(client: Client, sessions: sessionmaker[Session], fetch_export: FetchExport, number: int,
-                       done: ArchiveResult) -> None:
+async def _archive_one(client: Client, sessions: sessionmaker[Session], number: int, done: ArchiveResult) -> None:
     workflow_id = ticket_workflow_id(number)
     try:
         described = await client.get_workflow_handle(workflow_id).describe()
@@ -82,7 +74,9 @@ async def _archive_one(client: Client, sessions: sessionmaker[Session], fetch_ex
     if described.status == WorkflowExecutionStatus.RUNNING:
         done.still_running.append(number)
         return
-    export = await fetch_export(client, number)
+    # The same export as GET /tickets/{n}/export gives (models/audit/source.py); None when
+    # Temporal no longer has the history.
+    export = await ended_export(client, number)
     if export is None:
         await asyncio.to_thread(_record_lost, sessions, number, workflow_id)
         done.lost.append(number)
@@ -103,12 +97,11 @@ def _record_lost(sessions: sessionmaker[Session], number: int, workflow_id: str)
 
 
 class ArchiveActivities:
-    def __init__(self, client: Client, sessions: sessionmaker[Session], fetch_export: FetchExport) -> None:
+    def __init__(self, client: Client, sessions: sessionmaker[Session]) -> None:
         self._client = client
         self._sessions = sessions
-        self._fetch_export = fetch_export
 
     @activity.defn(name=ARCHIVE_ACTIVITY)
     async def archive_closed_tickets(self, inp: ArchiveInput) -> ArchiveResult:
-        return await archive_pass(self._client, self._sessions, self._fetch_export, inp.batch, inp.after_number,
+        return await archive_pass(self._client, self._sessions, inp.batch, inp.after_number,
                                   heartbeat=activity.heartbeat)

@@ -21,7 +21,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from api.audit.runs import fetch_runs  # noqa: E402
+from models.audit.runs import fetch_runs  # noqa: E402
 from bench.stack import in_process_stack  # noqa: E402
 from tests.api.conftest import Desk  # noqa: E402
 from tests.e2e.test_long_ticket import drive_ticket, plan  # noqa: E402

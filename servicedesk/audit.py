@@ -12,9 +12,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from api.audit import manifest
-from api.audit.source import HistoryGone, ticket_export, timeline_runs
-from api.audit.timeline import run_summaries, timeline
+from models.audit import manifest
+from models.audit.source import HistoryGone, ticket_export, timeline_runs
+from models.audit.timeline import run_summaries, timeline
 
 
 def add_parser(sub: Any) -> None:
@@ -60,9 +60,8 @@ async def _with_temporal(args: argparse.Namespace, settings: Any) -> int:
     try:
         if args.audit_command == "archive":
             from activities.archive import archive_all
-            from api.audit.source import ended_export
 
-            done = await archive_all(client, sessions, ended_export)
+            done = await archive_all(client, sessions)
             print(f"archived {len(done.archived)} ticket(s); {len(done.still_running)} closed but still running "
                   f"(waiting for their survey); {len(done.lost)} already gone from Temporal")
         elif args.audit_command == "timeline":

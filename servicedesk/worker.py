@@ -21,7 +21,6 @@ from activities.projection import ProjectionActivities
 from activities.routing import RoutingActivities
 from activities.sla_policy import SlaPolicyActivities
 from activities.triage import TriageActivities
-from api.audit import source
 from models.settings import Settings
 from workflows.activity_specs import TICKET_ACTIVITIES
 from workflows.archive import AuditArchiveWorkflow
@@ -47,7 +46,7 @@ def build_worker(client: Client, sessions: sessionmaker[Session], task_queue: st
     policies = SlaPolicyActivities(sessions)
     notifications = NotificationActivities(sessions, client, settings, task_queue)
     delivery = DeliveryActivities(sessions, settings)
-    archive = ArchiveActivities(client, sessions, source.ended_export)
+    archive = ArchiveActivities(client, sessions)
     intake = IntakeActivities(triage, routing, policies)
     commit = CommitActivities(sessions, notifications, delivery)
     activities = [intake.intake_ticket, commit.commit_ticket,

@@ -13,13 +13,13 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.orm import Session, sessionmaker
 from temporalio.service import RPCError
 
-from api.audit import source
-from api.audit.timeline import run_summaries, timeline
 from api.deps import ManagerDep, SessionsDep, TemporalDep
 from api.errors import ApiError
 from api.params import MAX_ID, TicketNumber
 from api.scope import VisibleTicket
-from models import audit_archive
+from models.audit import archive as audit_archive
+from models.audit import source
+from models.audit.timeline import run_summaries, timeline
 from workflows.messages import ticket_workflow_id
 
 router = APIRouter(prefix="/tickets", tags=["audit"])

@@ -7,7 +7,7 @@ import models.alerts  # noqa: F401  (puts alert_groups on Base.metadata)
 import models.mail  # noqa: F401  (puts mail_messages, attachments, inbound_mail on Base.metadata)
 import models.webhooks  # noqa: F401  (puts webhooks on Base.metadata)
 import models.portal  # noqa: F401  (puts used_links on Base.metadata)
-import models.audit_archive  # noqa: F401  (puts audit_archives on Base.metadata)
+import models.audit.archive  # noqa: F401  (puts audit_archives on Base.metadata)
 import models.action_keys  # noqa: F401  (puts action_keys on Base.metadata)
 import models.web_sessions  # noqa: F401  (puts web_sessions on Base.metadata)
 

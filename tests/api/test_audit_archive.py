@@ -19,7 +19,7 @@ from temporalio.client import Client, WorkflowExecutionStatus
 from temporalio.service import RPCError, RPCStatusCode
 
 from activities.archive import LOST_NOTE
-from api.audit import manifest
+from models.audit import manifest
 from servicedesk.audit import replay_export
 from servicedesk.schedules import ARCHIVE_SCHEDULE_ID, ensure_archive_schedule
 from tests.api.conftest import running_desk

@@ -27,7 +27,7 @@ from typing import Any
 
 import pytest
 
-from api.audit.manifest import verify
+from models.audit.manifest import verify
 from tests.api.conftest import running_desk
 
 pytestmark = pytest.mark.slow

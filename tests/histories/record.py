@@ -37,8 +37,8 @@ from temporalio.client import WorkflowExecutionStatus
 from temporalio.common import SearchAttributeKey
 from temporalio.testing import WorkflowEnvironment
 
-from api.audit import manifest
-from api.audit.runs import fetch_runs
+from models.audit import manifest
+from models.audit.runs import fetch_runs
 from models.db import make_engine, make_sessions
 from models.migrate import start_ticket_numbers_at, upgrade
 from models.outbox import workflow_id as delivery_workflow_id

@@ -8,7 +8,7 @@ import hashlib
 
 import pytest
 
-from api.audit.manifest import build_export, canonical, chain, verify
+from models.audit.manifest import build_export, canonical, chain, verify
 
 WF = "ticket-7"
 CAN = "EVENT_TYPE_WORKFLOW_EXECUTION_CONTINUED_AS_NEW"

@@ -19,7 +19,7 @@ from temporalio import workflow
 from temporalio.client import WorkflowHistory
 from temporalio.worker import Replayer
 
-from api.audit import manifest
+from models.audit import manifest
 from servicedesk.audit import replay_export
 from workflows.delivery import NotificationDelivery
 from workflows.messages import TicketInput, TicketSnapshot
@@ -77,7 +77,7 @@ def test_the_corpus_is_complete_small_and_covers_the_workflow():
 
 @pytest.mark.parametrize("path", FILES, ids=lambda p: p.stem)
 def test_each_export_is_complete_and_untampered(path):
-    """The digest chain of the audit export (api/audit/manifest.py): the corpus is what was
+    """The digest chain of the audit export (models/audit/manifest.py): the corpus is what was
     recorded, not a hand-edited history that happens to replay."""
     assert manifest.verify(load(path)) == []
 

@@ -1,6 +1,6 @@
 """Where a ticket's histories come from: the audit archive once its workflow has ended and been
-archived (models/audit_archive.py; then they never change and outlive Temporal's retention),
-else Temporal itself. Shared by the API's audit routes and the auditors' CLI."""
+archived (models/audit/archive.py; then they never change and outlive Temporal's retention),
+else Temporal itself. Shared by the API's audit routes, the archiving activity and the auditors' CLI."""
 
 from __future__ import annotations
 
@@ -11,9 +11,8 @@ from typing import Any
 from sqlalchemy.orm import Session, sessionmaker
 from temporalio.client import Client
 
-from api.audit import manifest
-from api.audit.runs import TicketHistoryNotFound, fetch_runs
-from models import audit_archive
+from models.audit import archive, manifest
+from models.audit.runs import TicketHistoryNotFound, fetch_runs
 from workflows.messages import ticket_workflow_id
 
 
@@ -28,10 +27,10 @@ class HistoryGone(TicketHistoryNotFound):
 def _archived(sessions: sessionmaker[Session], number: int) -> tuple[dict[str, Any] | None, str | None]:
     """(the archived export or None, the archive's note when the history was lost before archiving)."""
     with sessions() as s:
-        kept = audit_archive.entry(s, number)
+        kept = archive.entry(s, number)
         if kept is None:
             return None, None
-        return audit_archive.load(s, number), kept.note
+        return archive.load(s, number), kept.note
 
 
 async def from_temporal(client: Client, number: int) -> dict[str, Any]:
