@@ -93,7 +93,7 @@ def create_app(settings: Settings | None = None, *, temporal: Client | None = No
     app.state.settings = settings
     app.state.throttle = Throttle(settings)  # abuse limits, counted in this process (api/throttle.py)
     install_error_handlers(app)
-    register_action_tags({cls.model_fields["kind"].annotation.__args__[0] for cls in ACTION_BODIES})
+    register_action_tags(set(ACTION_BODIES))
     app.add_middleware(SecurityHeaders)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes, larger=(
         ("POST", r"/inbound/email", settings.max_message_bytes),

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import dataclasses
+import typing
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, create_model
 
 from models.utc import as_utc
 from workflows import messages as m
@@ -150,42 +151,40 @@ class ClockOut(BaseModel):
         return cls(**{name: getattr(clock, name) for name in cls.model_fields})
 
 
-class TicketSummary(BaseModel):
-    number: int
-    subject: str
-    requester_email: str
-    requester_name: str
-    channel: str
-    status: str
-    priority: str
-    category: str | None
-    tags: list[str]
-    team: str | None
-    assignee: str | None
-    sla_policy: str | None
-    sla_status: str | None = Field(description="ok, at_risk or breached; null without an SLA policy")
-    sla_next_breach_at: datetime | None = Field(description="When the next SLA clock breaches, if nothing changes")
-    created_at: datetime
-    updated_at: datetime
-    first_response_at: datetime | None
-    resolved_at: datetime | None
-    closed_at: datetime | None
-    resolution: str | None
-    last_seq: int
-    parent: int | None = Field(default=None, description="The ticket this one was split from")
-    merged_into: int | None = Field(default=None, description="Closed as a duplicate of this ticket")
-    closed_reason: str | None = Field(default=None, description=(
-        "How it closed: closed (an agent), confirmed (the customer), auto_closed (no answer in time), merged"))
+# What the summary's docs say of a field beyond its name (the fields are the snapshot's).
+SUMMARY_DESCRIPTIONS = {
+    "sla_status": "ok, at_risk or breached; null without an SLA policy",
+    "sla_next_breach_at": "When the next SLA clock breaches, if nothing changes",
+    "parent": "The ticket this one was split from",
+    "merged_into": "Closed as a duplicate of this ticket",
+    "closed_reason": "How it closed: closed (an agent), confirmed (the customer), auto_closed (no answer in time), merged",
+}
 
+
+class _TicketFields(BaseModel):
     @classmethod
-    def from_row(cls, row: Any) -> TicketSummary:
-        data = {name: getattr(row, name) for name in cls.model_fields}
-        for key in ("created_at", "updated_at", "first_response_at", "resolved_at", "closed_at", "sla_next_breach_at"):
+    def from_row(cls, row: Any) -> Any:
+        """From the read model's row, or the workflow's snapshot (the same fields)."""
+        data = {name: getattr(row, name) for name in TicketSummary.model_fields}
+        for key in _TIMES:
             data[key] = as_utc(data[key])
         return cls(**data)
 
 
-class TicketOut(TicketSummary):
+def _summary_fields() -> dict[str, Any]:
+    """The ticket's fields as the workflow's snapshot declares them (workflows/records.py)."""
+    hints = typing.get_type_hints(m.TicketSnapshot)
+    return {f.name: (hints[f.name], Field(... if f.default is dataclasses.MISSING else f.default,
+                                         description=SUMMARY_DESCRIPTIONS.get(f.name)))
+            for f in dataclasses.fields(m.TicketSnapshot)}
+
+
+TicketSummary = create_model("TicketSummary", __base__=_TicketFields, __doc__="A ticket as lists show it.",
+                             **_summary_fields())
+_TIMES = [name for name, f in TicketSummary.model_fields.items() if datetime in (f.annotation, *typing.get_args(f.annotation))]
+
+
+class TicketOut(TicketSummary):  # type: ignore[misc,valid-type]  # TicketSummary is built from the snapshot
     description: str
     conversation: list[ConversationEntryOut]
     conversation_earlier: int = Field(default=0, description=(

@@ -6,11 +6,11 @@ from api.deps import Principal
 from api.errors import ApiError
 from api.gateway import TicketGateway
 from api.intake import Intake
-from api.schemas_actions import SplitIn
+from api.schemas_actions import ActionBody
 from workflows import messages as m
 
 
-async def split_action(number: int, body: SplitIn, me: Principal, tickets: TicketGateway, intake: Intake,
+async def split_action(number: int, body: ActionBody, me: Principal, tickets: TicketGateway, intake: Intake,
                        key: str | None) -> m.Split:
     """Reserve the sub-tickets' numbers (only for a ticket that can be split), then build the action."""
     view = await tickets.view(number)
@@ -22,9 +22,12 @@ async def split_action(number: int, body: SplitIn, me: Principal, tickets: Ticke
     drafts = [{"subject": c.subject, "description": c.description,
                "requester": {"email": t.requester_email, "name": t.requester_name},
                "channel": t.channel, "priority": c.priority, "category": c.category, "team": c.team}
-              for c in body.children]
+              for c in body.children]  # a split's body has them (api/schemas_actions)
     numbers = await intake.reserve_children(number, f"{me.agent_id}:{key}" if key else None, drafts, me.actor())
-    return body.to_action(me.actor(), numbers)
+    children = [m.SubTicket(number=n, **c.model_dump()) for n, c in zip(numbers, body.children, strict=True)]
+    split = body.to_action(me.actor(), children=children)
+    assert isinstance(split, m.Split)
+    return split
 
 
 async def check_merge_target(number: int, merge: m.Merge, tickets: TicketGateway) -> None:

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from workflows.messages import TicketEvent, TicketSnapshot
+from workflows.records import TicketEvent, TicketSnapshot
 from workflows.sla_types import SlaPolicyData
 
 # A worker that dies (SIGKILL, a lost machine) with an activity in flight sends no failure: the

@@ -7,7 +7,12 @@ first time (or again, after it resolved: a new `startsAt`), and an alert newly r
 
 from __future__ import annotations
 
-from workflows.messages import AlertInstance, AlertNotice, TicketState, TicketView
+from typing import TYPE_CHECKING
+
+from workflows.records import AlertInstance, TicketState, TicketView
+
+if TYPE_CHECKING:
+    from workflows.actions.alerts import AlertNotice
 
 
 def changes(state: TicketState | TicketView, notice: AlertNotice) -> tuple[list[AlertInstance], list[AlertInstance]]:

@@ -42,15 +42,18 @@ def _pause_statuses(sla: SlaState) -> tuple[str, ...]:
     return tuple(sla.policy.pause_statuses) if sla.policy is not None else DEFAULT_PAUSE_STATUSES
 
 
-def observe(sla: SlaState, kind: str, status_from: str, status_to: str, now: datetime) -> SlaState:
-    """The clocks after an action of `kind` moved the ticket from `status_from` to `status_to`."""
+def observe(sla: SlaState, status_from: str, status_to: str, now: datetime, *, answered: bool = False,
+            customer_wrote: bool = False) -> SlaState:
+    """The clocks after an action moved the ticket from `status_from` to `status_to`; it
+    `answered` the customer (an agent's public reply), or the customer wrote
+    (TicketAction.answers_customer, .customer_wrote)."""
     sla = copy.deepcopy(sla)
-    if kind == "reply":  # a public agent reply answers the customer
+    if answered:
         for name in ("first_response", "next_response"):
             clock = current(sla, name)
             if clock is not None and clock.stopped_at is None:
                 _stop(sla, clock, now)
-    if kind == "customer_reply":
+    if customer_wrote:
         first = current(sla, "first_response")
         nxt = current(sla, "next_response")
         answered = first is not None and first.stopped_at is not None

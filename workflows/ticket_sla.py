@@ -13,7 +13,8 @@ import dataclasses
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
-    from workflows import lifecycle, sla, timers
+    from workflows import sla, timers
+    from workflows.actions import clocks
     from workflows.activity_io import NotifyInput, NotifyResult
     from workflows.local import PROJECTION_RETRY, ticket_activity
     from workflows.messages import NOTIFY_ACTIVITY, SYSTEM, SlaMilestoneReached, TicketState
@@ -60,7 +61,7 @@ class SlaTimers:
         told: list[NotifyInput] = []
         reroutes: list[EscalationLevel] = []
         while (m := sla.next_milestone(self._state.sla)) is not None and m.due_at <= now:
-            level = lifecycle.escalation_level(self._state, m)  # under the terms of the clock that breached
+            level = clocks.escalation_level(self._state, m)  # under the terms of the clock that breached
             recipients = timers.recipients(self._state, m, level)
             seq = await self._reduce(SlaMilestoneReached(actor=SYSTEM, milestone=m, fired_at=now), project=False)
             if level is not None and level.reassign_team and not level.reassign_agent:
@@ -68,7 +69,7 @@ class SlaTimers:
             if recipients:
                 # Who the team roles mean is settled now, before any reassignment (the team
                 # that held the ticket when its clock breached, for an escalation).
-                told.append(timers.notice(self._state, m, seq, recipients, lifecycle.milestone_team(self._state, m)))
+                told.append(timers.notice(self._state, m, seq, recipients, clocks.milestone_team(self._state, m)))
         await self._project()
         for level in reroutes:
             await self._route(f"escalation level {level.level}", team=level.reassign_team)

@@ -9,7 +9,8 @@ from __future__ import annotations
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
-    from workflows import closing, lifecycle, notices, sla
+    from workflows import closing, notices, sla
+    from workflows.actions import clocks
     from workflows.activity_io import NotifyInput
     from workflows.followups import Reroute
     from workflows.messages import SYSTEM, AutoClosed, SlaMilestoneReached, SurveyExpired, TicketState
@@ -51,15 +52,15 @@ class SlaTimer:
         told: list[NotifyInput] = []
         reroute: EscalationLevel | None = None
         while (m := sla.next_milestone(t.state.sla)) is not None and m.due_at <= now:
-            level = lifecycle.escalation_level(t.state, m)  # under the terms of the clock that breached
+            level = clocks.escalation_level(t.state, m)  # under the terms of the clock that breached
             to = recipients(t.state, m, level)
             seq = t.apply(SlaMilestoneReached(actor=SYSTEM, milestone=m, fired_at=now))
             if level is not None and level.reassign_team and not level.reassign_agent:
                 reroute = level
             if to:
                 # The team roles are settled now: for an escalation, the team that held the
-                # ticket when its clock breached (lifecycle.milestone_team).
-                told.append(notice(t.state, m, seq, to, lifecycle.milestone_team(t.state, m)))
+                # ticket when its clock breached (clocks.milestone_team).
+                told.append(notice(t.state, m, seq, to, clocks.milestone_team(t.state, m)))
         if reroute is not None:
             t.queue([], Reroute(f"escalation level {reroute.level}", team=reroute.reassign_team, notices=told))
         else:
@@ -120,7 +121,7 @@ def label(m: Milestone) -> str:
 
 
 def recipients(state: TicketState, m: Milestone, level: EscalationLevel | None) -> list[str]:
-    policy = lifecycle.milestone_terms(state, m)
+    policy = clocks.milestone_terms(state, m)
     if m.kind == "warning" and policy is not None:
         return next((list(w.notify) for w in policy.warnings if w.percent == m.n), [])
     if m.kind == "breach":

@@ -33,7 +33,7 @@ from api.schemas import (
     TicketPage,
     TicketSummary,
 )
-from api.schemas_actions import ACTION_EXAMPLES, ActionIn, NoteIn, ReplyIn, SplitIn
+from api.schemas_actions import ACTION_EXAMPLES, ActionIn
 from api.ticket_links import check_merge_target, split_action
 from models import action_keys, queries
 from models.mail import get_attachment
@@ -143,7 +143,7 @@ async def act(
     idempotency_key: IdempotencyKey = None,
 ) -> TicketOut:
     """Take an agent action; answers with the ticket as it is after the action."""
-    if isinstance(body, SplitIn):
+    if body.kind == "split":
         action = await split_action(number, body, me, tickets, intake, idempotency_key)
     else:
         action = body.to_action(me.actor())
@@ -156,8 +156,8 @@ async def act(
     else:
         action_team = action.team if isinstance(action, m.Assign) else None
     await run_in_threadpool(_check_references, sessions, action, action_team)
-    if isinstance(body, (ReplyIn, NoteIn)) and body.attachments:
-        action = await run_in_threadpool(_with_attachments, sessions, number, action, body.attachments)
+    if attachment_ids := getattr(body, "attachments", None):  # a reply's or a note's files
+        action = await run_in_threadpool(_with_attachments, sessions, number, action, attachment_ids)
     if not idempotency_key:
         return TicketOut.from_view(await tickets.act(number, action))
     await run_in_threadpool(_claim_key, sessions, me, idempotency_key, number, body)

@@ -1,5 +1,5 @@
 """The pure parts of channels and linked tickets: alert notices (workflows/alerts.py),
-split and merge (workflows/relations.py via lifecycle), e-mail dedup and @mentions."""
+split and merge (workflows/actions/relations.py via lifecycle), e-mail dedup and @mentions."""
 
 from __future__ import annotations
 
@@ -9,7 +9,8 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from workflows import alerts
-from workflows.lifecycle import ActionRejected, apply, check, mentions, new_ticket
+from workflows.actions.conversation import mentions
+from workflows.lifecycle import ActionRejected, apply, check, new_ticket
 from workflows.messages import (
     AlertInstance,
     AlertNotice,

@@ -202,7 +202,7 @@ def test_the_pauses_are_the_sla_clocks_own(raw, paused_in, resolve):
                                  resolution_seconds=8 * H, pause_statuses=sorted(paused_in))
     status = "new"
     for at, status_to in events:
-        state = sla.observe(state, "note", status, status_to or status, at)
+        state = sla.observe(state, status, status_to or status, at)
         status = status_to or status
     ours = pauses_from_events(events, paused_in)
     for name in ("first_response", "resolution"):

@@ -20,15 +20,22 @@ from workflows.sla import (
     new_sla,
     next_breach_at,
     next_milestone,
-    observe,
     status,
 )
 from workflows.sla_types import Calendar, EscalationLevel, SlaPolicyData, SlaState, SlaWarning
+from workflows.actions import ACTIONS
 
 UTC = timezone.utc
 H = 3600
 M = 60
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)  # a Monday
+
+
+def observe(state: SlaState, kind: str, status_from: str, status_to: str, now: datetime) -> SlaState:
+    """The clocks after an action of `kind`, with what that action declares it does to them."""
+    action = ACTIONS.get(kind)  # "status": a bare status change
+    return sla.observe(state, status_from, status_to, now, answered=bool(action and action.answers_customer),
+                       customer_wrote=bool(action and action.customer_wrote))
 
 
 def mins(n: float) -> datetime:

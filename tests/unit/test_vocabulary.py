@@ -80,10 +80,13 @@ def test_an_error_type_that_is_not_in_the_vocabulary_is_refused_where_it_is_made
 
 def test_every_notification_kind_has_its_templates_and_the_workflow_makes_only_those():
     assert [k for k in v.NotificationKind if not has_templates(k)] == []
-    # The kinds notices.py gives literally, and the SLA milestones' (timers.py makes sla_<kind>).
+    # The kinds notices.py and the actions give literally, and the SLA milestones' (timers.py
+    # makes sla_<kind>).
     made = set()
-    for node in ast.walk(ast.parse((ROOT / "workflows/notices.py").read_text(encoding="utf-8"))):
-        if isinstance(node, ast.Call) and getattr(node.func, "id", "") == "_to_requester":
+    sources = [ROOT / "workflows/notices.py", *sorted((ROOT / "workflows/actions").glob("*.py"))]
+    for node in (n for path in sources for n in ast.walk(ast.parse(path.read_text(encoding="utf-8")))):
+        name = getattr(node.func, "id", "") or getattr(node.func, "attr", "") if isinstance(node, ast.Call) else ""
+        if name in ("to_requester", "to_agents"):
             made.add(node.args[2].value)
         if isinstance(node, ast.Call) and getattr(node.func, "id", "") == "NotifyInput":
             made.update(k.value.value for k in node.keywords if k.arg == "kind" and isinstance(k.value, ast.Constant))
