@@ -130,7 +130,7 @@ def severity_priority(severity: str | None, severity_map: dict[str, str]) -> tup
     lowered = {k.strip().lower(): v for k, v in severity_map.items()}
     value = (severity or "").strip().lower()
     if value in lowered:
-        return lowered[value], True  # type: ignore[return-value]
+        return lowered[value], True  # type: ignore[return-value]  # the map's values are checked to be priorities when settings load
     return DEFAULT_PRIORITY, False
 
 

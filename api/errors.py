@@ -5,6 +5,7 @@ workflows/vocabulary.py), and every error body has the same shape:
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -137,10 +138,10 @@ def _on_config_error(_request: Request, exc: ConfigError) -> JSONResponse:
 
 
 def install_error_handlers(app: FastAPI) -> None:
-    app.add_exception_handler(ApiError, _on_api_error)  # type: ignore[arg-type]
-    app.add_exception_handler(StaleDataError, _on_stale_row)  # type: ignore[arg-type]
-    app.add_exception_handler(ConfigError, _on_config_error)  # type: ignore[arg-type]
-    for lost in (OperationalError, InterfaceError):
-        app.add_exception_handler(lost, _on_database_down)
-    app.add_exception_handler(RequestValidationError, _on_validation_error)  # type: ignore[arg-type]
-    app.add_exception_handler(StarletteHTTPException, _on_http_exception)  # type: ignore[arg-type]
+    # Each handler takes its own exception class (Starlette's type says Exception: hence Any).
+    handlers: dict[type[Exception], Callable[[Request, Any], Response]] = {
+        ApiError: _on_api_error, StaleDataError: _on_stale_row, ConfigError: _on_config_error,
+        OperationalError: _on_database_down, InterfaceError: _on_database_down,
+        RequestValidationError: _on_validation_error, StarletteHTTPException: _on_http_exception}
+    for exc, handler in handlers.items():
+        app.add_exception_handler(exc, handler)

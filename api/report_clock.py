@@ -65,16 +65,16 @@ def merged(pauses: Iterable[Pause]) -> list[Pause]:
     for a, b in sorted((a, b) for a, b in pauses if b is not None and b > a):
         if open_from is not None and a >= open_from:
             break  # inside the open pause, which takes everything after its start
-        if out and a <= out[-1][1]:  # type: ignore[operator]
-            out[-1][1] = max(out[-1][1], b)  # type: ignore[type-var]
+        if out and a <= out[-1][1]:  # type: ignore[operator]  # closed pauses only in `out` until the open one is added below
+            out[-1][1] = max(out[-1][1], b)  # type: ignore[type-var]  # closed pauses only in `out` until the open one is added below
         else:
             out.append([a, b])
     if open_from is not None:
-        if out and out[-1][1] >= open_from:  # type: ignore[operator]
+        if out and out[-1][1] >= open_from:  # type: ignore[operator]  # the last one is still a closed pause here
             out[-1][1] = None  # the last closed pause runs into the open one
         else:
             out.append([open_from, None])
-    return [(a, b) for a, b in out]  # type: ignore[misc]
+    return [(a, b) for a, b in out]  # type: ignore[misc]  # lists of two, as tuples
 
 
 def active_seconds(cal: Calendar, start: datetime, end: datetime, pauses: Iterable[Pause] = ()) -> float:

@@ -45,7 +45,7 @@ def zone_offsets(zone_name: str, start: datetime, end: datetime) -> list[list[in
     zone = ZoneInfo(zone_name)
 
     def offset(t: int) -> int:
-        return int(datetime.fromtimestamp(t, zone).utcoffset().total_seconds())  # type: ignore[union-attr]
+        return int(datetime.fromtimestamp(t, zone).utcoffset().total_seconds())  # type: ignore[union-attr]  # an aware datetime in a ZoneInfo always has an offset
 
     t, stop = int(start.timestamp()), int(end.timestamp())
     result = [[t, offset(t)]]

@@ -53,13 +53,13 @@ def _created_in(f: Filters) -> list[Any]:
 
 
 def created_times(s: Session, f: Filters) -> list[datetime]:
-    return [as_utc(r) for r in s.scalars(select(T.c.created_at).where(*_created_in(f)))]  # type: ignore[misc]
+    return [as_utc(r) for r in s.scalars(select(T.c.created_at).where(*_created_in(f)))]  # type: ignore[misc]  # created_at is never NULL, so as_utc gives a datetime
 
 
 def resolved_times(s: Session, f: Filters) -> list[datetime]:
     """When tickets (whenever created) were resolved, inside the period."""
     q = select(T.c.resolved_at).where(T.c.resolved_at >= f.start, T.c.resolved_at < f.end, *_dims(f))
-    return [as_utc(r) for r in s.scalars(q)]  # type: ignore[misc]
+    return [as_utc(r) for r in s.scalars(q)]  # type: ignore[misc]  # filtered on resolved_at, so never NULL here
 
 
 def open_now(s: Session, f: Filters) -> list[tuple[str, str | None, str, int]]:
@@ -80,7 +80,7 @@ def open_spans(s: Session, f: Filters) -> list[tuple[datetime, datetime | None]]
     for created, status, resolved, closed in s.execute(q):
         ended = None if status not in DONE_STATUSES else as_utc(resolved) or as_utc(closed)
         out.append((as_utc(created), ended))
-    return out  # type: ignore[return-value]
+    return out  # type: ignore[return-value]  # created_at is never NULL, so as_utc gives a datetime
 
 
 @dataclass(frozen=True)
@@ -97,7 +97,7 @@ class TicketTimes:
 def ticket_times(s: Session, f: Filters) -> list[TicketTimes]:
     q = (select(T.c.number, T.c.team, T.c.assignee, T.c.sla_policy, T.c.created_at, T.c.first_response_at,
                 T.c.resolved_at).where(*_created_in(f)).order_by(T.c.number))
-    return [TicketTimes(n, team, who, pol, as_utc(c), as_utc(fr), as_utc(r))  # type: ignore[arg-type]
+    return [TicketTimes(n, team, who, pol, as_utc(c), as_utc(fr), as_utc(r))  # type: ignore[arg-type]  # created_at is never NULL, so as_utc gives a datetime
             for n, team, who, pol, c, fr, r in s.execute(q)]
 
 
@@ -114,7 +114,7 @@ def status_events(s: Session, f: Filters) -> dict[int, list[tuple[datetime, str 
          .order_by(E.c.number, E.c.seq))
     out: dict[int, list[tuple[datetime, str | None]]] = {}
     for number, at, status_to in s.execute(q):
-        out.setdefault(number, []).append((as_utc(at), status_to))  # type: ignore[arg-type]
+        out.setdefault(number, []).append((as_utc(at), status_to))  # type: ignore[arg-type]  # an event's at is never NULL
     return out
 
 

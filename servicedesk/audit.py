@@ -146,6 +146,6 @@ async def replay_export(export: dict[str, Any]) -> list[str]:
             continue
         try:
             await replayer.replay_workflow(WorkflowHistory.from_json(workflow_id, history))
-        except Exception as err:  # noqa: BLE001 - each run's failure is reported, the others still replay
+        except Exception as err:  # each run's failure is reported, the others still replay
             problems.append(f"run {run.get('run_id')}: replay failed: {type(err).__name__}: {err}")
     return problems

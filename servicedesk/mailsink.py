@@ -41,7 +41,7 @@ class SinkHandler:
         self.count = max((int(p.name.split("-", 1)[0]) for p in _files(folder) if p.name.split("-", 1)[0].isdigit()),
                          default=0)
 
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd's hook name)
+    async def handle_DATA(self, server, session, envelope):  # aiosmtpd's hook name
         self.count += 1
         stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S")
         path = self.folder / f"{self.count:05d}-{stamp}.eml"

@@ -114,7 +114,7 @@ class WebhookReceiver:
         receiver = self
 
         class H(BaseHTTPRequestHandler):
-            def do_POST(self):  # noqa: N802
+            def do_POST(self):  # http.server's hook name
                 body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
                 receiver.requests.append(Hook(self.path, {k.lower(): v for k, v in self.headers.items()}, body))
                 queue = receiver.statuses.get(self.path) or []

@@ -99,7 +99,7 @@ def _minus_pauses(windows: Iterator[Interval], pauses: list[tuple[float, float |
 
 
 def _pauses(pauses: list[list[datetime | None]]) -> list[tuple[float, float | None]]:
-    return [(to_epoch(p[0]), to_epoch(p[1]) if p[1] is not None else None) for p in pauses]  # type: ignore[arg-type]
+    return [(to_epoch(p[0]), to_epoch(p[1]) if p[1] is not None else None) for p in pauses]  # type: ignore[arg-type]  # a pause always has its start; only its end may be None
 
 
 def add_business_time(cal: Calendar, start: datetime, seconds: float,

@@ -14,14 +14,14 @@ import typing
 from datetime import datetime
 from typing import Any, Literal, TypeVar, cast
 
-from workflows.messages import AGENT_ACTIONS, AlertNotice, CustomerReply
+from workflows.messages import AGENT_ACTIONS, AlertNotice, CustomerReply, TicketAction
 
 
 class ActionDecodeError(ValueError):
     """The payload is not a valid action; the message names the field."""
 
 
-def decode_action(raw: Any) -> Any:
+def decode_action(raw: Any) -> TicketAction:
     if not isinstance(raw, dict):
         raise ActionDecodeError("action: expected a JSON object")
     kind = raw.get("kind")

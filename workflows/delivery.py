@@ -42,7 +42,7 @@ class NotificationDelivery:
     @workflow.run
     async def run(self, inp: DeliveryInput) -> str:
         try:
-            return await workflow.execute_activity(
+            outcome: str = await workflow.execute_activity(
                 DELIVER_ACTIVITY, inp.notification_id, result_type=str,
                 start_to_close_timeout=timedelta(seconds=inp.attempt_timeout_seconds),
                 heartbeat_timeout=HEARTBEAT_TIMEOUT,  # a dead worker's delivery moves on in seconds
@@ -54,6 +54,7 @@ class NotificationDelivery:
                                          non_retryable_error_types=[PERMANENT_FAILURE]),
                 summary=f"deliver {inp.summary}",
             )
+            return outcome
         except ActivityError as err:
             reason = _reason(err, inp.give_up_after_seconds)
             await workflow.execute_local_activity(

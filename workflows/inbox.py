@@ -18,6 +18,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows.followups import Reroute
     from workflows.lifecycle import ACTIVE, ActionRejected
     from workflows.messages import (
+        TicketAction,
         ACT_SIGNAL,
         ALERT_SIGNAL,
         CHILD_SIGNAL,
@@ -124,7 +125,7 @@ class Inbox:
         else:
             self._apply_or_log(ResolutionRejected(actor=answer.actor, comment=answer.comment, link_id=answer.link_id))
 
-    def _event(self, cls: type, kind: str, raw: Any) -> None:
+    def _event(self, cls: type[TicketAction], kind: str, raw: Any) -> None:
         try:
             action = decode_dataclass(cls, {"kind": kind, **raw} if isinstance(raw, dict) else raw, path="")
         except ActionDecodeError as err:

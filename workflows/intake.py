@@ -29,7 +29,7 @@ async def decide(s: TicketState) -> list[Action]:
         return [Triaged(actor=SYSTEM, category=s.category, priority=s.priority, rules=[f"triage failed: {err.cause}"]),
                 Routed(actor=SYSTEM, team=None, assignee=None, reason=f"intake: routing failed: {err.cause}")]
     t, route, policy = found.triage, found.route, found.policy
-    return [Triaged(actor=SYSTEM, category=t.category, priority=t.priority, tags=t.tags, rules=t.rules,  # type: ignore[arg-type]
+    return [Triaged(actor=SYSTEM, category=t.category, priority=t.priority, tags=t.tags, rules=t.rules,
                     reasons=t.reasons, auto_resolve=t.auto_resolve),
             Routed(actor=SYSTEM, team=route.team, assignee=route.assignee, reason=f"intake: {route.reason}"),
             SlaPolicyLoaded(actor=SYSTEM, policy=policy.policy, tier=policy.tier, reason=f"intake: {policy.reason}")]

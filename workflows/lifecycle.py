@@ -22,7 +22,8 @@ from workflows.actions import ACTIONS, TicketAction
 from workflows.actions.base import ACTIVE as ACTIVE  # re-exported: the status sets callers test against
 from workflows.actions.base import NOT_CLOSED as NOT_CLOSED
 from workflows.records import TicketEvent, TicketInput, TicketState
-from workflows.validation import ActionRejected, capped_tags
+from workflows.validation import ActionRejected as ActionRejected  # re-exported: what check() raises
+from workflows.validation import capped_tags
 
 # Where each action may be taken from, and the status it leads to (None: unchanged): the rows
 # the actions declare (TicketAction.moves), gathered. Property tests check that `apply` never

@@ -6,7 +6,7 @@ signals), so nothing is lost if a worker dies between two steps."""
 from __future__ import annotations
 
 import dataclasses
-from typing import Any
+from typing import Any, cast
 
 from temporalio import workflow
 from temporalio.common import WorkflowIDReusePolicy
@@ -16,6 +16,7 @@ from workflows import search_attributes
 
 with workflow.unsafe.imports_passed_through():
     from workflows.messages import (
+        Channel,
         CHILD_SIGNAL,
         MERGED_SIGNAL,
         ROUTE_SIGNAL,
@@ -34,7 +35,8 @@ async def start_children(state: TicketState, split: Split) -> None:
     for child in split.children:
         inp = TicketInput(
             number=child.number, subject=child.subject, description=child.description,
-            requester_email=state.requester_email, requester_name=state.requester_name, channel=state.channel,
+            requester_email=state.requester_email, requester_name=state.requester_name,
+            channel=cast(Channel, state.channel),  # the parent's, one of the channel words
             priority=child.priority, category=child.category or state.category, tags=list(state.tags),
             created_by=split.actor, parent=state.number,
         )

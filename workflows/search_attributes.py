@@ -28,9 +28,9 @@ def at_start(priority: str | None) -> TypedSearchAttributes:
     return TypedSearchAttributes([SearchAttributePair(STATUS, "new"), SearchAttributePair(PRIORITY, priority or "normal")])
 
 
-def changes(before: TicketSnapshot, after: TicketSnapshot) -> list[SearchAttributeUpdate]:
+def changes(before: TicketSnapshot, after: TicketSnapshot) -> list[SearchAttributeUpdate[str]]:
     """The upserts that bring the attributes from `before`'s values to `after`'s."""
-    updates: list[SearchAttributeUpdate] = []
+    updates: list[SearchAttributeUpdate[str]] = []
     for key, old, new in ((STATUS, before.status, after.status), (PRIORITY, before.priority, after.priority),
                           (CATEGORY, before.category, after.category), (TEAM, before.team, after.team),
                           (SLA, before.sla_status, after.sla_status)):

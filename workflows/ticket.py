@@ -21,7 +21,8 @@ with workflow.unsafe.imports_passed_through():
     # The payload converter resolves the type hints of nested dataclasses (an activity result
     # holding other results) through the sandbox's sys.modules, which holds only the modules
     # this file imports itself: so the modules that define payload types are imported here.
-    from workflows import activity_io, sla_types  # noqa: F401
+    # (workflows/records.py and workflows/actions/ hold no string annotations: nothing to resolve.)
+    from workflows import activity_io, sla_types  # noqa: F401  # imported for the sandbox's sys.modules, not used
     from workflows.messages import (
         ACT_SIGNAL,
         ACT_UPDATE,

@@ -13,11 +13,12 @@ import asyncio
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
+    from workflows.ticket_v1_steps import TicketV1Steps
     from workflows import closing
     from workflows.messages import SYSTEM, AutoClosed, SurveyExpired, TicketState
 
 
-class ClosingTimers:
+class ClosingTimers(TicketV1Steps):
     # Provided by TicketWorkflow, with _reduce.
     _state: TicketState
     _lock: asyncio.Lock
@@ -43,7 +44,7 @@ class ClosingTimers:
                 s = self._state
                 if s.confirmation_due_at == due and s.status == "resolved" and s.resolved_at is not None:
                     waited = round((workflow.now() - s.resolved_at).total_seconds())
-                    await self._reduce(AutoClosed(actor=SYSTEM, waited_seconds=waited))  # type: ignore[attr-defined]
+                    await self._reduce(AutoClosed(actor=SYSTEM, waited_seconds=waited))
 
     async def _await_survey(self) -> None:
         """A closed ticket's last phase: its survey is answered (a signal) or expires."""
@@ -62,4 +63,4 @@ class ClosingTimers:
                     pass
             async with self._lock:
                 if closing.survey_open(self._state):
-                    await self._reduce(SurveyExpired(actor=SYSTEM))  # type: ignore[attr-defined]
+                    await self._reduce(SurveyExpired(actor=SYSTEM))

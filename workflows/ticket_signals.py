@@ -16,10 +16,12 @@ from typing import Any
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
+    from workflows.ticket_v1_steps import TicketV1Steps
     from workflows import alerts
     from workflows.codec import ActionDecodeError, decode_alert_notice, decode_dataclass
     from workflows.lifecycle import ACTIVE, ActionRejected
     from workflows.messages import (
+        TicketAction,
         ALERT_SIGNAL,
         CHILD_SIGNAL,
         CONFIRMATION_SIGNAL,
@@ -40,7 +42,7 @@ with workflow.unsafe.imports_passed_through():
     )
 
 
-class OutsideEvents:
+class OutsideEvents(TicketV1Steps):
     """The workflow's signal handlers (workflows/ticket.py) hand each payload to
     TicketV1.signalled, which applies it under the lock with the `_on_...` method named in
     `_outside_signals`, or carries it over to the next run when this one is closing."""
@@ -63,13 +65,13 @@ class OutsideEvents:
         fired, resolved = alerts.changes(self._state, notice)
         try:
             if fired:
-                await self._reduce(AlertsFired(actor=notice.actor, alerts=fired))  # type: ignore[attr-defined]
+                await self._reduce(AlertsFired(actor=notice.actor, alerts=fired))
             if resolved:
-                await self._reduce(AlertsResolved(actor=notice.actor, alerts=resolved))  # type: ignore[attr-defined]
+                await self._reduce(AlertsResolved(actor=notice.actor, alerts=resolved))
             s = self._state
             if resolved and alerts.all_resolved(s) and s.alert is not None and s.alert.auto_resolve \
                     and s.status in ACTIVE:
-                await self._reduce(Resolve(actor=SYSTEM, resolution="All alerts in the group resolved"))  # type: ignore[attr-defined]
+                await self._reduce(Resolve(actor=SYSTEM, resolution="All alerts in the group resolved"))
         except ActionRejected as err:
             workflow.logger.warning("ticket %s: alert notice not applied: %s", self._state.number, err.message)
 
@@ -77,7 +79,7 @@ class OutsideEvents:
     async def _on_route(self, raw: Any) -> None:
         reason = str(raw.get("reason", "asked to route again"))[:500] if isinstance(raw, dict) else "asked to route again"
         if self._state.status in ACTIVE and self._state.assignee is None:
-            await self._route(reason, team=self._state.team)  # type: ignore[attr-defined]
+            await self._route(reason, team=self._state.team)
 
 
     async def _on_confirmation(self, raw: Any) -> None:
@@ -87,9 +89,9 @@ class OutsideEvents:
             workflow.logger.warning("ticket %s: ignored malformed confirmation: %s", self._state.number, err)
             return
         if answer.decision == "confirm":
-            await self._reduce_or_log(ResolutionConfirmed(actor=answer.actor, link_id=answer.link_id))  # type: ignore[attr-defined]
+            await self._reduce_or_log(ResolutionConfirmed(actor=answer.actor, link_id=answer.link_id))
         else:
-            await self._reduce_or_log(ResolutionRejected(actor=answer.actor, comment=answer.comment,  # type: ignore[attr-defined]
+            await self._reduce_or_log(ResolutionRejected(actor=answer.actor, comment=answer.comment,
                                                          link_id=answer.link_id))
 
 
@@ -104,10 +106,10 @@ class OutsideEvents:
     async def _on_merged(self, raw: Any) -> None:
         await self._signalled_event(MergedFrom, "merged_from", raw)
 
-    async def _signalled_event(self, cls: type, kind: str, raw: Any) -> None:
+    async def _signalled_event(self, cls: type[TicketAction], kind: str, raw: Any) -> None:
         try:
             action = decode_dataclass(cls, {"kind": kind, **raw} if isinstance(raw, dict) else raw, path="")
         except ActionDecodeError as err:
             workflow.logger.warning("ticket %s: ignored malformed %s signal: %s", self._state.number, kind, err)
             return
-        await self._reduce_or_log(action)  # type: ignore[attr-defined]
+        await self._reduce_or_log(action)

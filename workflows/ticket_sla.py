@@ -13,6 +13,7 @@ import dataclasses
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
+    from workflows.ticket_v1_steps import TicketV1Steps
     from workflows import sla, timers
     from workflows.actions import clocks
     from workflows.activity_io import NotifyInput, NotifyResult
@@ -21,7 +22,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows.sla_types import EscalationLevel
 
 
-class SlaTimers:
+class SlaTimers(TicketV1Steps):
     # Provided by TicketWorkflow, with _reduce, _project, _route and _load_policy.
     _state: TicketState
     _lock: asyncio.Lock
@@ -35,7 +36,7 @@ class SlaTimers:
         while self._state.status != "closed":
             version = self._sla_version
             milestone = sla.next_milestone(self._state.sla)
-            changed = lambda: self._sla_version != version or self._state.status == "closed"  # noqa: E731
+            changed = lambda: self._sla_version != version or self._state.status == "closed"  # noqa: E731  # a named condition for wait_condition, read where it is used
             if milestone is None:
                 await workflow.wait_condition(changed)
                 continue
@@ -75,9 +76,9 @@ class SlaTimers:
             await self._route(f"escalation level {level.level}", team=level.reassign_team)
         if (before.priority, before.category) != (self._state.priority, self._state.category):
             await self._load_policy("escalation raised the priority", never_later=True)
-        if self._batched():  # type: ignore[attr-defined]
+        if self._batched():
             # One commit, after the reassignments: the assignee told is the one who has it now.
-            return await self._commit([dataclasses.replace(n, assignee=self._state.assignee) for n in told])  # type: ignore[attr-defined]
+            return await self._commit([dataclasses.replace(n, assignee=self._state.assignee) for n in told])
         for notice in told:  # in order, so the outbox reads in the order things happened
             await ticket_activity(NOTIFY_ACTIVITY, dataclasses.replace(notice, assignee=self._state.assignee),
                                  result_type=NotifyResult, retry=PROJECTION_RETRY,

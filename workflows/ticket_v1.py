@@ -190,12 +190,12 @@ class TicketV1(SlaTimers, ClosingTimers, OutsideEvents):
                 retry=INTAKE_RETRY,
                 summary="triage",
             )
-            triaged = Triaged(actor=SYSTEM, category=triage.category, priority=triage.priority,  # type: ignore[arg-type]
+            triaged = Triaged(actor=SYSTEM, category=triage.category, priority=triage.priority,
                               tags=triage.tags, rules=triage.rules, reasons=triage.reasons,
                               auto_resolve=triage.auto_resolve)
         except ActivityError as err:
             workflow.logger.warning("triage failed for ticket %s: %s", s.number, err.cause)
-            triaged = Triaged(actor=SYSTEM, category=s.category, priority=s.priority,  # type: ignore[arg-type]
+            triaged = Triaged(actor=SYSTEM, category=s.category, priority=s.priority,
                               rules=[f"triage failed: {err.cause}"])
         await self._reduce(triaged, project=False)
         await self._route("intake", project=False)
@@ -354,7 +354,7 @@ class TicketV1(SlaTimers, ClosingTimers, OutsideEvents):
 
     async def act(self, raw: dict[str, Any]) -> TicketView:
         """An agent action, acknowledged: returns the ticket as it is after the action."""
-        update_id = workflow.current_update_info().id  # type: ignore[union-attr]
+        update_id = workflow.current_update_info().id  # type: ignore[union-attr]  # an update handler always has one
         if self._applied(update_id):  # a retry from before a continue-as-new
             return self._view()
         action = _decode_or_fail(raw)
@@ -381,7 +381,7 @@ class TicketV1(SlaTimers, ClosingTimers, OutsideEvents):
             # (same Idempotency-Key) reaches the next run.
             raise ApplicationError(f"ticket {self._state.number} is moving to a new run of its workflow; retry",
                                    type="TicketRunning", non_retryable=True)
-        if self._applied(workflow.current_update_info().id):  # type: ignore[union-attr]
+        if self._applied(workflow.current_update_info().id):  # type: ignore[union-attr]  # an update handler always has one
             return  # a retry of an update applied in an earlier run: answered, whatever the status now
         action = _decode_or_fail(raw)
         try:

@@ -238,7 +238,7 @@ class TicketV2:
     # --- messages ----------------------------------------------------------------------
 
     async def act(self, raw: dict[str, Any]) -> TicketView:
-        update_id = workflow.current_update_info().id  # type: ignore[union-attr]
+        update_id = workflow.current_update_info().id  # type: ignore[union-attr]  # an update handler always has one
         if update_id in self._updates:  # a retry from before a continue-as-new
             return self.view()
         action = _decode_or_fail(raw)
@@ -256,7 +256,7 @@ class TicketV2:
             raise ApplicationError(f"ticket {self._state.number} is "
                                    f"{'moving to a new run of its workflow' if self._draining else 'being opened'}; retry",
                                    type="TicketRunning", non_retryable=True)
-        if workflow.current_update_info().id in self._updates:  # type: ignore[union-attr]
+        if workflow.current_update_info().id in self._updates:  # type: ignore[union-attr]  # an update handler always has one
             return  # a retry of an update applied in an earlier run: answered, whatever the status now
         try:
             lifecycle.check(self._state, _decode_or_fail(raw))

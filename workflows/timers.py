@@ -30,7 +30,7 @@ class SlaTimer:
         while t.state.status != "closed":
             version = t.sla_version
             milestone = sla.next_milestone(t.state.sla)
-            changed = lambda: t.sla_version != version or t.state.status == "closed"  # noqa: E731
+            changed = lambda: t.sla_version != version or t.state.status == "closed"  # noqa: E731  # a named condition for wait_condition, read where it is used
             if milestone is None:
                 await workflow.wait_condition(changed)
                 continue

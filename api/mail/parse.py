@@ -146,7 +146,7 @@ def _body_parts(msg: EmailMessage) -> tuple[EmailMessage | None, EmailMessage | 
         text = None
     if html_part is not None and _is_attachment(html_part):
         html_part = None
-    return text, html_part  # type: ignore[return-value]
+    return text, html_part  # type: ignore[return-value]  # get_body returns Message; parsed with the default policy it is an EmailMessage
 
 
 def _is_attachment(part: EmailMessage) -> bool:
@@ -172,7 +172,7 @@ def _attachments(msg: EmailMessage, body_parts: set[int]) -> list[RawAttachment]
         ctype = part.get_content_type()
         if part.get_content_maintype() == "multipart":
             for sub in part.iter_parts():
-                visit(sub)  # type: ignore[arg-type]
+                visit(sub)  # type: ignore[arg-type]  # iter_parts yields Message; parsed with the default policy each is an EmailMessage
             return
         if ctype == "message/rfc822":  # a forwarded mail is one file, not parts of this one
             inner = part.get_payload()

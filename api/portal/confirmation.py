@@ -38,7 +38,7 @@ async def confirmation(token: str, request: Request, portal: PortalDep) -> HTMLR
             errors["comment"] = f"The comment can be at most {MAX_BODY_CHARS} characters long."
         if errors:
             return page(token, claims, view, status=422, errors=errors, values={"decision": decision, "comment": comment})
-        answer = CustomerConfirmation(actor=portal.requester(view), decision=decision,  # type: ignore[arg-type]
+        answer = CustomerConfirmation(actor=portal.requester(view), decision=decision,  # type: ignore[arg-type]  # decision was checked to be confirm or reject above
                                       comment=comment if decision == "reject" else "", link_id=claims.link_id)
         await portal.spend_and(claims, lambda: portal.gateway.confirmation(claims.number, answer))
     except ApiError as err:

@@ -52,7 +52,7 @@ class MailReceived(BaseModel):
 
     @classmethod
     def of(cls, out: MailOutcome) -> MailReceived:
-        return cls(outcome=out.outcome, number=out.number, reason=out.reason, message_id=out.message_id,  # type: ignore[arg-type]
+        return cls(outcome=out.outcome, number=out.number, reason=out.reason, message_id=out.message_id,  # type: ignore[arg-type]  # MailOutcome.outcome holds one of the Literal's words
                    attachments=[KeptAttachmentOut(**vars(a)) for a in out.attachments],
                    refused_attachments=[RefusedAttachmentOut(**vars(r)) for r in out.refused_attachments])
 

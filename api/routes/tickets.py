@@ -85,7 +85,7 @@ def list_tickets(
     requester: Annotated[str | None, Query(max_length=320)] = None,
     q: Annotated[str | None, Query(min_length=1, max_length=200, description="Text in subject, description or requester")] = None,
     sla: Annotated[list[Literal["ok", "at_risk", "breached"]] | None, Query(description="SLA state; repeat for several")] = None,
-    sort: Annotated[Literal[tuple(queries.SORTS)], Query()] = "-created_at",  # type: ignore[valid-type]
+    sort: Annotated[Literal[tuple(queries.SORTS)], Query()] = "-created_at",  # type: ignore[valid-type]  # a Literal built from the sort keys, so the docs list them
     limit: Annotated[int, Query(ge=1, le=100)] = 25,
     offset: Offset = 0,
 ) -> TicketPage:

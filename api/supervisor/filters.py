@@ -57,8 +57,8 @@ def read(params: Mapping[str, str], sessions: sessionmaker[Session], scope: Scop
         return FilterForm(values, errors)
     try:
         f = report_filters(sessions, from_=dates.get("from"), to=dates.get("to"), team=values["team"] or None,
-                           category=values["category"] or None, channel=values["channel"] or None,  # type: ignore[arg-type]
-                           priority=values["priority"] or None)  # type: ignore[arg-type]
+                           category=values["category"] or None, channel=values["channel"] or None,  # type: ignore[arg-type]  # checked above to be one of the allowed words
+                           priority=values["priority"] or None)  # type: ignore[arg-type]  # checked above to be one of the allowed words
         f = scoped_filters(f, scope)
     except ApiError as err:
         for problem in err.fields or [{"field": "query parameter from", "message": err.message}]:

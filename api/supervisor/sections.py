@@ -106,7 +106,7 @@ def backlog(t: reports.Table) -> Section:
     if now["total"] == 0 and not any(r["open"] for r in daily):
         sec.empty = "No open tickets."
         return sec
-    open_ = lambda v: f"{v:g} open"  # noqa: E731
+    open_ = lambda v: f"{v:g} open"  # noqa: E731  # a named format, passed to each chart
     prios = [p for p in reversed(PRIORITIES)]
     sec.charts.append(hbars(prios, [Series("open", [now["by_priority"].get(p, 0) for p in prios], open_, "s3")],
                             title="Open now by priority"))

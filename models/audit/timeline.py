@@ -30,7 +30,7 @@ def decode_payload(raw: Any) -> Any:
         return None
     try:
         return _CONVERTER.from_payloads([ParseDict(raw, Payload())])[0]
-    except Exception:  # noqa: BLE001 - an undecodable payload is shown as its encoding
+    except Exception:  # an undecodable payload is shown as its encoding
         encoding = base64.b64decode(raw.get("metadata", {}).get("encoding", "")).decode("utf-8", "replace")
         return {"undecodable_payload": encoding}
 

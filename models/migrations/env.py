@@ -3,13 +3,13 @@
 from alembic import context
 
 from models.tables import Base
-import models.alerts  # noqa: F401  (puts alert_groups on Base.metadata)
-import models.mail  # noqa: F401  (puts mail_messages, attachments, inbound_mail on Base.metadata)
-import models.webhooks  # noqa: F401  (puts webhooks on Base.metadata)
-import models.portal  # noqa: F401  (puts used_links on Base.metadata)
-import models.audit.archive  # noqa: F401  (puts audit_archives on Base.metadata)
-import models.action_keys  # noqa: F401  (puts action_keys on Base.metadata)
-import models.web_sessions  # noqa: F401  (puts web_sessions on Base.metadata)
+import models.alerts  # puts alert_groups on Base.metadata
+import models.mail  # puts mail_messages, attachments, inbound_mail on Base.metadata
+import models.webhooks  # puts webhooks on Base.metadata
+import models.portal  # puts used_links on Base.metadata
+import models.audit.archive  # puts audit_archives on Base.metadata
+import models.action_keys  # puts action_keys on Base.metadata
+import models.web_sessions  # noqa: F401  # puts web_sessions on Base.metadata (the others bind `models`, used)
 
 config = context.config
 connection = config.attributes["connection"]

@@ -31,7 +31,7 @@ def require_browser() -> None:
     """Skip (locally) or fail (CI=true) when the browser cannot run here."""
     problem = None
     try:
-        import playwright.async_api  # noqa: F401
+        import playwright.async_api  # noqa: F401  # imported only to see that it is installed
     except ImportError:
         problem = "the playwright package is not installed"
     if problem is None and not os.access(CHROMIUM, os.X_OK):
@@ -53,7 +53,7 @@ class _Keep:
     def __init__(self, box: Mailbox) -> None:
         self.box = box
 
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd's name)
+    async def handle_DATA(self, server, session, envelope):  # aiosmtpd's hook name
         msg = message_from_bytes(envelope.original_content or envelope.content, policy=policy.default)
         with self.box.lock:
             self.box.mails.append((list(envelope.rcpt_tos), msg))

@@ -38,7 +38,7 @@ def test_each_action_declares_its_kind_and_a_transition_row_of_statuses(kind):
 def test_a_kind_declared_twice_is_refused_when_the_class_is_defined():
     with pytest.raises(TypeError, match="declared twice"):
         @dataclasses.dataclass(frozen=True)
-        class Another(TicketAction):  # noqa: F841  # defining it is the test
+        class Another(TicketAction):  # defining it is the test
             actor: m.Actor
             kind: str = "reply"
             moves = {"open": None}

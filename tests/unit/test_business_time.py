@@ -54,7 +54,7 @@ def cal(zone: str, weekly: dict | None, holidays: list[str] | tuple[str, ...] = 
 
 @functools.lru_cache(maxsize=None)
 def _offsets(zone: str) -> tuple[tuple[int, int], ...]:
-    return tuple(tuple(o) for o in zone_offsets(zone, HORIZON_FROM, HORIZON_TO))  # type: ignore[misc]
+    return tuple(tuple(o) for o in zone_offsets(zone, HORIZON_FROM, HORIZON_TO))  # type: ignore[misc]  # zone_offsets yields pairs
 
 
 def wide_cal(zone: str, weekly: dict | None, holidays: list[str] | tuple[str, ...] = ()) -> Calendar:

@@ -38,7 +38,7 @@ CUSTOMER = Actor(kind="customer", id="carol@customer.example")
 
 
 def alert(fp: str, status: str = "firing", starts: str = "2027-01-04T08:59:00Z", **labels: str) -> AlertInstance:
-    return AlertInstance(fingerprint=fp, status=status, starts_at=starts,  # type: ignore[arg-type]
+    return AlertInstance(fingerprint=fp, status=status, starts_at=starts,  # type: ignore[arg-type]  # status is firing or resolved in every call
                          labels={"alertname": "DiskFull", "severity": "critical"} | labels)
 
 

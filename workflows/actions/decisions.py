@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any, Literal
 
 from workflows.actions.base import NOT_CLOSED, TicketAction, stays
-from workflows.records import Actor, Priority, TicketState
+from workflows.records import Actor, TicketState
 from workflows.validation import capped_tags
 
 
@@ -14,7 +14,7 @@ from workflows.validation import capped_tags
 class Triaged(TicketAction):
     actor: Actor
     category: str | None
-    priority: Priority
+    priority: str  # a priority word: triage's, or the ticket's own when triage failed
     tags: list[str] = field(default_factory=list)
     rules: list[str] = field(default_factory=list)  # names of the triage rules that matched
     reasons: list[str] = field(default_factory=list)  # what each of them changed
