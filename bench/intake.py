@@ -20,9 +20,9 @@ from sqlalchemy import select
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.stack import in_process_stack  # noqa: E402
-from bench.stats import pct  # noqa: E402
-from models.tables import TicketEventRow  # noqa: E402
+from bench.stack import in_process_stack
+from bench.stats import pct
+from models.tables import TicketEventRow
 
 
 def report(name: str, seconds: list[float]) -> None:

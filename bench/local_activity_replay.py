@@ -22,11 +22,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from temporalio.testing import WorkflowEnvironment  # noqa: E402
-from temporalio.worker import Replayer, Worker  # noqa: E402
+from temporalio.testing import WorkflowEnvironment
+from temporalio.worker import Replayer, Worker
 
-from bench import la_shapes  # noqa: E402
-from servicedesk.binaries import find_executable  # noqa: E402
+from bench import la_shapes
+from servicedesk.binaries import find_executable
 
 
 async def one(client, cls, task_queue: str, updates: int, queriers: int):

@@ -34,14 +34,15 @@ from temporalio.service import RPCError
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from api.gateway import TicketGateway  # noqa: E402
+from api.tickets.gateway import TicketGateway  # noqa: E402
 from bench.raw_workflows import OPEN_WORKFLOW  # noqa: E402
-from bench.sla import TASK_QUEUE, connect, log, resident_mib, start_worker, stop_all  # noqa: E402
-from models.tables import TicketRow  # noqa: E402
-from tests.e2e.procs import free_port, seeded_readmodel, start_dev_server  # noqa: E402
-from tests.notification_servers import Mailbox  # noqa: E402
+from bench.fixtures import MailSink  # noqa: E402
+from bench.sla import TASK_QUEUE, log, resident_mib, start_worker, stop_all  # noqa: E402
 from bench.stats import pct  # noqa: E402
+from models.seed import seeded_database  # noqa: E402
 from models.settings import Settings  # noqa: E402
+from models.tables import TicketRow  # noqa: E402
+from servicedesk.processes import connect, free_port, start_dev_server  # noqa: E402
 from workflows.messages import Actor, Note, TicketInput  # noqa: E402
 
 RAW_QUEUE = "raw-memory"
@@ -98,7 +99,8 @@ async def raw_phase(client, args, data: Path, children: Children) -> list[tuple[
 
 
 async def desk_phase(client, args, data: Path, children: Children) -> tuple[list[tuple[int, float]], float]:
-    db_url, engine, sessions = seeded_readmodel(data)
+    db_url = f"sqlite:///{data / 'readmodel.db'}"
+    engine, sessions = seeded_database(db_url)
     worker = start_worker(client.service_client.config.target_host, db_url, data, 1, args.mailbox.port)
     children.insert(0, ("worker", worker))
     gateway = TicketGateway(client, TASK_QUEUE)
@@ -160,7 +162,7 @@ async def run(args, data: Path, children: Children) -> None:
 
     if raw:
         print(f"  raw: {cached_slope(raw)} MiB per 1,000 open workflows while all are cached")
-    print(f"  mails delivered: {len(args.mailbox.received)}")
+    print(f"  mails delivered: {args.mailbox.count()}")
     for name, lat in args.notes.items():
         print(f"  a note on the {len(lat)} {name} tickets, one at a time ({cached} cached workflows): "
               f"p50 {pct(lat, 50):.0f} ms, p95 {pct(lat, 95):.0f} ms, max {max(lat):.0f} ms")
@@ -182,7 +184,7 @@ def main() -> None:
     args.notes = {}
     data = Path(tempfile.mkdtemp(prefix="memory-bench-"))
     children: Children = []
-    args.mailbox = Mailbox().start()  # each ticket's acknowledgement is delivered, as in production
+    args.mailbox = MailSink(data)  # each ticket's acknowledgement is delivered, as in production
     try:
         asyncio.run(run(args, data, children))
     finally:

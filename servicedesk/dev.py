@@ -25,9 +25,10 @@ from models.seed import seed_demo
 from models.settings import Settings
 from models.tables import Agent
 from models.tokens import agent_for_token, issue_token
+from servicedesk import processes
 from servicedesk.binaries import find_executable
 from servicedesk.mailsink import mail_dir
-from servicedesk.search_attributes import dev_server_flags, register_search_attributes
+from servicedesk.search_attributes import register_search_attributes
 from sqlalchemy import select
 
 DEV_ADMIN = "admin@demo.example"
@@ -57,17 +58,8 @@ def prepare_read_model(settings: Settings) -> str:
 
 def temporal_command(settings: Settings) -> list[str]:
     host, _, port = settings.temporal_address.rpartition(":")
-    return [
-        find_executable("temporal"), "server", "start-dev",
-        "--db-filename", str((settings.data_dir / "temporal.db").resolve()),
-        "--ip", host or "127.0.0.1", "--port", port,
-        "--ui-port", str(settings.temporal_ui_port),
-        "--namespace", settings.temporal_namespace,
-        # Measured here at about 2x the default's workflow throughput.
-        "--sqlite-pragma", "journal_mode=wal", "--sqlite-pragma", "synchronous=normal",
-        "--log-level", "warn",
-        *dev_server_flags(),
-    ]
+    return processes.dev_server_command((settings.data_dir / "temporal.db").resolve(), host or "127.0.0.1", port,
+                                        settings.temporal_ui_port, namespace=settings.temporal_namespace)
 
 
 async def wait_for_temporal(settings: Settings, timeout: float = 60.0) -> None:
@@ -203,10 +195,4 @@ def run_dev(settings: Settings) -> int:
 def shutdown(procs: list[subprocess.Popen]) -> None:
     # API first, then the worker, then Temporal: the reverse of start-up.
     for p in reversed(procs):
-        if p.poll() is None:
-            p.send_signal(signal.SIGTERM)
-        try:
-            p.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            p.kill()
-            p.wait()
+        processes.stop(p, timeout=15)

@@ -11,13 +11,13 @@ import pytest
 from sqlalchemy import select
 
 from api.app import create_app
+from models.seed import ONE_AGENT_PER_ROLE
 from models.tables import Agent
 from models.tokens import issue_token
 from servicedesk.worker import build_worker
 from tests.conftest import projected, worker_settings
 
-ROLES = {"agent": "sam@demo.example", "supervisor": "sue@demo.example", "admin": "admin@demo.example",
-         "auditor": "audrey@demo.example"}
+ROLES = ONE_AGENT_PER_ROLE  # role -> the seeded agent the tests act as
 
 
 @dataclass

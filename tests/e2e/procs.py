@@ -1,11 +1,12 @@
-"""Helpers for tests that run the real processes: free ports, children, waiting."""
+"""Helpers for tests that run the real processes: `servicedesk` children, waiting, databases.
+The dev server, free ports, stopping a child and connecting are servicedesk/processes.py's
+(which `servicedesk dev` and the benchmarks use too)."""
 
 from __future__ import annotations
 
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -13,15 +14,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
 
-from servicedesk.binaries import find_executable
+from models.seed import seeded_database
+from servicedesk.processes import free_port
 
 T = TypeVar("T")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def wait_for(check: Callable[[], T], timeout: float = 60.0, what: str = "condition") -> T:
@@ -36,16 +32,6 @@ def wait_for(check: Callable[[], T], timeout: float = 60.0, what: str = "conditi
             last = err
         time.sleep(0.2)
     raise TimeoutError(f"{what} not met within {timeout:.0f} s (last error: {last!r})")
-
-
-def start_dev_server(data: Path, port: int, ui_port: int, log: Path) -> subprocess.Popen:
-    from servicedesk.search_attributes import dev_server_flags
-
-    cmd = [find_executable("temporal"), "server", "start-dev", "--db-filename", str(data / "temporal.db"),
-           "--ip", "127.0.0.1", "--port", str(port), "--ui-port", str(ui_port), "--headless",
-           "--sqlite-pragma", "journal_mode=wal", "--sqlite-pragma", "synchronous=normal",
-           "--log-level", "error", *dev_server_flags()]
-    return subprocess.Popen(cmd, stdout=log.open("ab"), stderr=subprocess.STDOUT, start_new_session=True)
 
 
 def start_dev(folder: Path, ports: dict[str, int], log: Path) -> subprocess.Popen:
@@ -73,60 +59,13 @@ def start_servicedesk(role: str, env: dict[str, str], log: Path) -> subprocess.P
                             stdout=log.open("ab"), stderr=subprocess.STDOUT, start_new_session=True)
 
 
-def stop(proc: subprocess.Popen, sig: int = signal.SIGTERM, timeout: float = 20.0) -> int:
-    if proc.poll() is None:
-        proc.send_signal(sig)
-    try:
-        return proc.wait(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        return proc.wait()
-
-
 def seeded_readmodel(folder: Path):
     """A migrated, seeded SQLite read model in `folder`: (url, engine, sessions)."""
-    from models.db import make_engine, make_sessions
-    from models.migrate import upgrade
-    from models.seed import seed_demo
-
     url = f"sqlite:///{folder / 'readmodel.db'}"
-    engine = make_engine(url)
-    upgrade(engine)
-    sessions = make_sessions(engine)
-    with sessions.begin() as s:
-        seed_demo(s)
-    return url, engine, sessions
-
-
-async def connect(address: str):
-    """A Temporal client, once the server at `address` answers (60 s at most)."""
-    import asyncio
-
-    from temporalio.client import Client
-
-    for _ in range(300):
-        try:
-            return await Client.connect(address)
-        except Exception:
-            await asyncio.sleep(0.2)
-    raise TimeoutError(f"no Temporal at {address}")
+    return (url, *seeded_database(url))
 
 
 # --- for the fault tests (tests/e2e/test_faults.py) -------------------------------------------
-
-
-def seeded_database(url: str):
-    """Migrate and seed the read model at any `url` (SQLite or PostgreSQL): (engine, sessions)."""
-    from models.db import make_engine, make_sessions
-    from models.migrate import upgrade
-    from models.seed import seed_demo
-
-    engine = make_engine(url)
-    upgrade(engine)
-    sessions = make_sessions(engine)
-    with sessions.begin() as s:
-        seed_demo(s)
-    return engine, sessions
 
 
 def admin_token(sessions, email: str = "admin@demo.example") -> str:

@@ -20,7 +20,7 @@ import httpx
 import pytest
 from sqlalchemy import create_engine, func, make_url, select, text
 
-from api.gateway import TicketGateway
+from api.tickets.gateway import TicketGateway
 from models.db import make_engine, make_sessions
 from models.migrate import upgrade
 from models.queries import ticket_events
@@ -28,7 +28,8 @@ from models.settings import Settings
 from models.tables import TicketIntake, TicketRow
 from servicedesk.backup import BackupError, backup, restore
 from tests.conftest import IN_CI
-from tests.e2e.procs import banner_token, connect, free_port, start_dev, stop, wait_for
+from servicedesk.processes import connect, free_port, stop
+from tests.e2e.procs import banner_token, start_dev, wait_for
 
 
 def _cli(*args: str, data: Path, temporal: str = "127.0.0.1:1") -> subprocess.CompletedProcess:

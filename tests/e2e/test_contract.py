@@ -16,7 +16,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.e2e.procs import banner_token, free_port, start_dev, wait_for
+from servicedesk.processes import free_port
+from tests.e2e.procs import banner_token, start_dev, wait_for
 
 pytestmark = pytest.mark.slow
 

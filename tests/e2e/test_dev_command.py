@@ -11,7 +11,8 @@ from email.message import EmailMessage
 import httpx
 import pytest
 
-from tests.e2e.procs import banner_token, free_port, start_dev, stop, wait_for
+from servicedesk.processes import free_port, stop
+from tests.e2e.procs import banner_token, start_dev, wait_for
 
 pytestmark = pytest.mark.slow
 

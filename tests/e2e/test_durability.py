@@ -9,9 +9,10 @@ import signal
 
 import pytest
 
-from api.gateway import TicketGateway
+from api.tickets.gateway import TicketGateway
 from models.queries import ticket_events
-from tests.e2e.procs import connect, free_port, seeded_readmodel, start_dev_server, start_servicedesk, stop
+from servicedesk.processes import connect, free_port, start_dev_server, stop
+from tests.e2e.procs import seeded_readmodel, start_servicedesk
 from workflows import messages as m
 
 pytestmark = pytest.mark.slow

@@ -18,19 +18,16 @@ import httpx
 import pytest
 from sqlalchemy import func, select
 
+from models.seed import seeded_database
 from models.tables import TicketEventRow, TicketIntake, TicketRow
+from servicedesk.processes import connect, free_port, start_dev_server, stop
 from tests.e2e.procs import (
     PrivatePostgres,
     ScratchPostgresDatabase,
     admin_token,
-    connect,
-    free_port,
     kill,
-    seeded_database,
     start_api,
-    start_dev_server,
     start_servicedesk,
-    stop,
     wait_for,
 )
 from tests.notification_servers import Mailbox
@@ -300,7 +297,7 @@ async def check_temporal(address: str, numbers: set[int], projected: dict[int, i
         ids[wf.id] += 1  # one row per run: a continue-as-new would show twice
     assert set(ids) == {m.ticket_workflow_id(n) for n in numbers}, \
         f"workflows: extra {sorted(set(ids) - {m.ticket_workflow_id(n) for n in numbers})[:10]}"
-    from api.gateway import TicketGateway
+    from api.tickets.gateway import TicketGateway
 
     gateway = TicketGateway(client, "unused")
     behind = {}

@@ -13,7 +13,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.e2e.procs import free_port, stop, wait_for
+from servicedesk.processes import free_port, stop
+from tests.e2e.procs import wait_for
 
 pytestmark = pytest.mark.slow
 

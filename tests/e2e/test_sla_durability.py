@@ -12,9 +12,10 @@ from datetime import datetime, timezone
 import pytest
 from sqlalchemy import select
 
-from api.gateway import TicketGateway
+from api.tickets.gateway import TicketGateway
 from models.tables import Notification, SlaMilestoneRow, SlaPolicy
-from tests.e2e.procs import connect, free_port, seeded_readmodel, start_dev_server, start_servicedesk, stop
+from servicedesk.processes import connect, free_port, start_dev_server, stop
+from tests.e2e.procs import seeded_readmodel, start_servicedesk
 from workflows import messages as m
 
 pytestmark = pytest.mark.slow

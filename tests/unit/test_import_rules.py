@@ -15,6 +15,9 @@
   none of them needs the HTTP package for it;
 - servicedesk/* imports `api` only in cli.py, which serves it (the worker, the schedules and
   the audit CLI run without the HTTP package);
+- bench/* imports nothing from `tests`: what both use is the product's (servicedesk/processes.py,
+  models/seed.py) and bench's own fixtures are in bench/ (fixtures.py, stack.py); a test may
+  import a bench workload it checks (tests/e2e/test_long_ticket.py, bench/long_ticket_workload.py);
 - workflows/vocabulary.py imports nothing but the standard library: anyone may import it.
 """
 
@@ -152,6 +155,10 @@ def servicedesk_violations(modules: set[str]) -> set[str]:
     return {m for m in modules if top(m) == "api"}
 
 
+def bench_violations(modules: set[str]) -> set[str]:
+    return {m for m in modules if top(m) == "tests"}
+
+
 def is_audit(path: Path) -> bool:
     return path.relative_to(ROOT).parts[:2] == ("models", "audit")
 
@@ -192,6 +199,11 @@ def test_the_audit_trail_is_in_models():
 @pytest.mark.parametrize("path", [p for p in params("servicedesk") if p.values[0].name != "cli.py"])
 def test_servicedesk_runs_without_the_http_package(path):
     assert servicedesk_violations(imports_of(path)) == set()
+
+
+@pytest.mark.parametrize("path", params("bench"))
+def test_bench_imports_nothing_from_tests(path):
+    assert bench_violations(imports_of(path)) == set()
 
 
 def test_pure_modules_exist():
@@ -297,9 +309,13 @@ def test_models_rule_examples(src, ok):
         (audit_violations, "models.audit.source", "import servicedesk.worker\n", False),
         (servicedesk_violations, "servicedesk.audit", "from models.audit.source import ticket_export\n", True),
         (servicedesk_violations, "servicedesk.worker", "from api.audit import source\n", False),
+        (bench_violations, "bench.stack", "from servicedesk.processes import free_port\nfrom bench import stats\n", True),
+        (bench_violations, "bench.stack", "from tests.e2e.procs import free_port\n", False),
+        (bench_violations, "bench.stack", "import tests.conftest\n", False),
+        (bench_violations, "bench.long_ticket", "from ..tests.api.conftest import Desk\n", False),
     ],
 )
-def test_audit_and_servicedesk_rule_examples(rule, module, src, ok):
+def test_audit_servicedesk_and_bench_rule_examples(rule, module, src, ok):
     assert (rule(imported_modules(src, module)) == set()) is ok
 
 
