@@ -10,35 +10,31 @@ from fastapi import Depends, FastAPI
 from sqlalchemy.orm import Session, sessionmaker
 from temporalio.client import Client
 
+from api import supervisor as supervisor_pages
+from api.admin import availability, directory, health
+from api.admin import routing as routing_admin
+from api.admin import sla as sla_admin
+from api.admin import triage as triage_admin
+from api.admin import webhooks as webhooks_admin
 from api.errors import install_error_handlers, register_action_tags
-from api.gateway import TicketGateway
-from api.intake import Intake
 from api.headers import SecurityHeaders
+from api.inbound.alerts import routes as alert_routes
+from api.inbound.mail import routes as inbound_mail
+from api.inbound.mail.inbound import MailIntake
+from api.inbound.mail.smtp import SmtpListener
 from api.limits import BodySizeLimit
-from api.mail.inbound import MailIntake
-from api.mail.smtp import SmtpListener
 from api.openapi import install_openapi
 from api.params import known_query_parameters
 from api.portal import install_portal
-from api import supervisor as supervisor_pages
-from api.routes import alerts as alert_routes
-from api.routes import audit as audit_routes
-from api.routes import (
-    attachments,
-    availability,
-    directory,
-    health,
-    inbound_mail,
-    reports,
-    routing_admin,
-    sla,
-    sla_admin,
-    tickets,
-    triage_admin,
-    webhooks_admin,
-)
-from api.schemas_actions import ACTION_BODIES
+from api.reports import breaching
+from api.reports import routes as reports
 from api.throttle import Throttle
+from api.tickets import attachments
+from api.tickets import audit as audit_routes
+from api.tickets import routes as tickets
+from api.tickets.actions import ACTION_BODIES
+from api.tickets.gateway import TicketGateway
+from api.tickets.intake import Intake
 from models.db import make_engine, make_sessions
 from models.settings import Settings
 
@@ -102,7 +98,7 @@ def create_app(settings: Settings | None = None, *, temporal: Client | None = No
     json_routers = (
         health.router, tickets.router,
         audit_routes.router, audit_routes.archives,  # timelines, exports and archived histories (docs/audit.md)
-        directory.router, sla.router, sla_admin.router, triage_admin.router, availability.router,
+        directory.router, breaching.router, sla_admin.router, triage_admin.router, availability.router,
         routing_admin.router, alert_routes.router, inbound_mail.router, attachments.router,
         webhooks_admin.router,  # webhooks and the outbox (docs/notifications.md)
         reports.router,  # reports from the read model (docs/reports.md)

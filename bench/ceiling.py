@@ -33,23 +33,23 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-import httpx  # noqa: E402
-from sqlalchemy import distinct, func, select  # noqa: E402
-from temporalio.api.enums.v1 import EventType, TaskQueueType  # noqa: E402
-from temporalio.api.taskqueue.v1 import TaskQueue  # noqa: E402
-from temporalio.api.workflowservice.v1 import DescribeTaskQueueRequest  # noqa: E402
+import httpx
+from sqlalchemy import distinct, func, select
+from temporalio.api.enums.v1 import EventType, TaskQueueType
+from temporalio.api.taskqueue.v1 import TaskQueue
+from temporalio.api.workflowservice.v1 import DescribeTaskQueueRequest
 
-from bench.fixtures import MailSink  # noqa: E402
-from bench.raw_workflows import ACTIVITIES_WORKFLOW, EMPTY_WORKFLOW  # noqa: E402
-from bench.sla import log, stop_all  # noqa: E402
-from bench.stats import pct  # noqa: E402
-from models.db import make_engine, make_sessions  # noqa: E402
-from models.migrate import upgrade  # noqa: E402
-from models.seed import seed_demo  # noqa: E402
-from models.tables import Agent, TicketEventRow  # noqa: E402
-from models.tokens import issue_token  # noqa: E402
-from servicedesk.processes import connect, free_port, start_dev_server, stop  # noqa: E402
-import workflows  # noqa: E402  (to print where the code under test comes from)
+from bench.fixtures import MailSink
+from bench.raw_workflows import ACTIVITIES_WORKFLOW, EMPTY_WORKFLOW
+from bench.sla import log, stop_all
+from bench.stats import pct
+from models.db import make_engine, make_sessions
+from models.migrate import upgrade
+from models.seed import seed_demo
+from models.tables import Agent, TicketEventRow
+from models.tokens import issue_token
+from servicedesk.processes import connect, free_port, start_dev_server, stop
+import workflows  # to print where the code under test comes from
 
 RAW_QUEUE, DESK_QUEUE = "raw-ceiling", "desk-ceiling"
 AGENT = "sam@demo.example"  # the seeded agent whose token the clients use

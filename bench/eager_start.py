@@ -24,11 +24,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from temporalio.worker import Worker  # noqa: E402
+from temporalio.worker import Worker
 
-from bench.raw_workflows import RawEmpty  # noqa: E402
-from bench.stats import pct  # noqa: E402
-from servicedesk.processes import connect, free_port, start_dev_server, stop  # noqa: E402
+from bench.raw_workflows import RawEmpty
+from bench.stats import pct
+from servicedesk.processes import connect, free_port, start_dev_server, stop
 
 QUEUE = "raw-eager"
 

@@ -34,16 +34,16 @@ from temporalio.service import RPCError
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from api.tickets.gateway import TicketGateway  # noqa: E402
-from bench.raw_workflows import OPEN_WORKFLOW  # noqa: E402
-from bench.fixtures import MailSink  # noqa: E402
-from bench.sla import TASK_QUEUE, log, resident_mib, start_worker, stop_all  # noqa: E402
-from bench.stats import pct  # noqa: E402
-from models.seed import seeded_database  # noqa: E402
-from models.settings import Settings  # noqa: E402
-from models.tables import TicketRow  # noqa: E402
-from servicedesk.processes import connect, free_port, start_dev_server  # noqa: E402
-from workflows.messages import Actor, Note, TicketInput  # noqa: E402
+from api.tickets.gateway import TicketGateway
+from bench.raw_workflows import OPEN_WORKFLOW
+from bench.fixtures import MailSink
+from bench.sla import TASK_QUEUE, log, resident_mib, start_worker, stop_all
+from bench.stats import pct
+from models.seed import seeded_database
+from models.settings import Settings
+from models.tables import TicketRow
+from servicedesk.processes import connect, free_port, start_dev_server
+from workflows.messages import Actor, Note, TicketInput
 
 RAW_QUEUE = "raw-memory"
 Children = list[tuple[str, subprocess.Popen]]

@@ -41,16 +41,16 @@ from temporalio.api.enums.v1 import EventType
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from api.tickets.gateway import TicketGateway  # noqa: E402
-from bench.fixtures import MailSink  # noqa: E402
-from bench.stats import pct  # noqa: E402
-from models.db import make_engine, make_sessions  # noqa: E402
-from models.migrate import upgrade  # noqa: E402
-from models.seed import TRIAGE_RULES, seed_demo  # noqa: E402
-from models.tables import BusinessCalendar, SlaMilestoneRow, SlaPolicy, TicketIntake, TicketRow  # noqa: E402
-from models.utc import as_utc  # noqa: E402
-from servicedesk.processes import connect, free_port, start_dev_server  # noqa: E402
-from workflows.messages import TicketInput  # noqa: E402
+from api.tickets.gateway import TicketGateway
+from bench.fixtures import MailSink
+from bench.stats import pct
+from models.db import make_engine, make_sessions
+from models.migrate import upgrade
+from models.seed import TRIAGE_RULES, seed_demo
+from models.tables import BusinessCalendar, SlaMilestoneRow, SlaPolicy, TicketIntake, TicketRow
+from models.utc import as_utc
+from servicedesk.processes import connect, free_port, start_dev_server
+from workflows.messages import TicketInput
 
 CATEGORIES = 60
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")

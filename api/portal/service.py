@@ -15,8 +15,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from starlette.concurrency import run_in_threadpool
 
 from api.errors import ApiError
-from api.gateway import TicketGateway
-from api.intake import Intake
+from api.tickets.gateway import TicketGateway
+from api.tickets.intake import Intake
 from models import portal as store
 from models.links import ONE_TIME, LinkClaims, LinkError, verify_link
 from models.settings import Settings

@@ -11,10 +11,10 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from api.downloads import file_download
 from api.errors import ApiError
 from api.portal.pages import HEADERS, refusal, render
 from api.portal.service import Portal, get_portal, public_attachment_ids, public_ticket
+from api.tickets.downloads import file_download
 from models.links import LinkClaims
 from models.mail import get_attachment
 from models.portal import form_key_ok, new_form_key

@@ -1,5 +1,5 @@
 """The page's filter form: the same filters, and the same checks, as GET /reports/... (the
-period, its length and the team are checked by api.routes.reports.report_filters itself), with
+period, its length and the team are checked by api.reports.filters.report_filters itself), with
 each problem said next to its field instead of a 422 body."""
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from api.errors import ApiError
-from api.routes.reports import report_filters
-from api.scope import scoped_filters
+from api.reports.filters import report_filters
+from api.tickets.scope import scoped_filters
 from models.reports import Filters
 from models.tables import Team
 from models.team_scope import Scope

@@ -13,8 +13,8 @@ from api.deps import Principal, SessionsDep
 from api.supervisor import filters as form
 from api.supervisor.auth import signed_in
 from api.supervisor.pages import refusal, render
-from api.scope import scope_of
 from api.supervisor.sections import TABLES, build
+from api.tickets.scope import scope_of
 from models.team_scope import Scope
 
 router = APIRouter(prefix="/supervisor", include_in_schema=False)

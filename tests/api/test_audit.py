@@ -14,7 +14,7 @@ from servicedesk.audit import export_ticket, format_timeline, replay_export, tim
 from servicedesk.cli import main
 from tests.api.test_sla_api import FAST
 from workflows import messages as m
-from api.gateway import TicketGateway
+from api.tickets.gateway import TicketGateway
 from workflows.ticket import TicketWorkflow
 
 SAM = "sam@demo.example"

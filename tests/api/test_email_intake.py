@@ -158,7 +158,7 @@ async def test_a_new_mail_over_smtp_opens_a_ticket_with_its_attachments(mail_des
     entry = next(e for e in await mail_desk.inbound_log() if e["number"] == number)
     assert (entry["outcome"], entry["via"], entry["sender"]) == ("opened", "smtp", "dana@customer.example")
     assert datetime.fromisoformat(entry["received_at"]).utcoffset() == timedelta(0)
-    assert t["refused_attachments"] == [  # needs api/intake.py to pass refused_attachments on (lead)
+    assert t["refused_attachments"] == [  # needs api/tickets/intake.py to pass refused_attachments on (lead)
         {"filename": "driver-fix.exe", "reason": "executable files are not accepted (a Windows executable)"}]
     assert "driver-fix.exe: executable files are not accepted" in entry["reason"]
 
@@ -388,9 +388,9 @@ async def test_the_endpoint_wants_a_token_and_a_raw_message(mail_desk):
 
 async def test_smtp_says_try_again_later_when_the_database_is_away(mail_desk):
     """A 451 keeps the mail with the sending MTA, which retries: nothing is lost."""
-    from api.intake import Intake
-    from api.mail.inbound import MailIntake
-    from api.mail.smtp import SmtpListener
+    from api.tickets.intake import Intake
+    from api.inbound.mail.inbound import MailIntake
+    from api.inbound.mail.smtp import SmtpListener
     from models.db import make_engine, make_sessions
 
     dead = make_engine("postgresql+psycopg://postgres@127.0.0.1:1/nowhere", connect_args={"connect_timeout": 2})

@@ -7,6 +7,7 @@ are the ticket workflow's (workflows/notices.py); SLA mails come from workflows/
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import json
 import re
@@ -165,8 +166,13 @@ async def test_an_sla_breach_mails_the_assignee_and_reaches_a_signed_webhook(dev
             assert payload["kind"] == "sla_breach" and payload["ticket"]["number"] == number
             assert hook.headers["x-servicedesk-delivery"] == payload["key"]
 
-            listed = (await desk.http.get("/admin/notifications", params={"number": number, "status": "sent"},
-                                          headers=desk.auth("supervisor"))).json()
+            # The receiver has the request before the outbox row is marked sent: read until it is.
+            for _ in range(100):
+                listed = (await desk.http.get("/admin/notifications", params={"number": number, "status": "sent"},
+                                              headers=desk.auth("supervisor"))).json()
+                if {(n["kind"], n["channel"]) for n in listed} >= {("sla_breach", "email"), ("sla_breach", "webhook")}:
+                    break
+                await asyncio.sleep(0.2)
             assert {(n["kind"], n["channel"]) for n in listed} >= {("sla_breach", "email"), ("sla_breach", "webhook")}
             assert all(datetime.fromisoformat(n["created_at"]).utcoffset() == timedelta(0) for n in listed)
             assert (await desk.http.get("/admin/notifications", headers=desk.auth("agent"))).status_code == 403

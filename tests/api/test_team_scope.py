@@ -1,4 +1,4 @@
-"""Team scope (models/team_scope.py, api/scope.py), tried as each role would: with members-only
+"""Team scope (models/team_scope.py, api/tickets/scope.py), tried as each role would: with members-only
 teams an agent or supervisor sees and works only their teams' tickets, everywhere a ticket can
 be reached; admins and auditors see all; a team can be made members-only on its own; and
 whatever the scope, a ticket is assigned only to an active member of its team, never an auditor."""

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select
 
 from api.deps import Principal
-from api.schemas import TicketCreate
+from api.tickets.schemas import TicketCreate
 from models.tables import TicketEventRow, TicketIntake
 
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from api.app import create_app
-from api.schemas_actions import ACTION_BODIES, ACTION_EXAMPLES, SubTicketIn
+from api.tickets.actions import ACTION_BODIES, ACTION_EXAMPLES, SubTicketIn
 from models.settings import Settings
 from workflows import messages as m
 from workflows.actions import ACTIONS, AGENT_ACTIONS, FAMILIES, TicketAction

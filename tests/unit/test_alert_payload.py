@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
-from api import alertmanager as am
+from api.inbound.alerts import alertmanager as am
 from api.errors import ApiError
-from api.schemas import TicketCreate
+from api.tickets.schemas import TicketCreate
 from models.settings import DEFAULT_ALERT_SEVERITY_MAP, Settings
 
 FIXTURES = Path(__file__).resolve().parents[1] / "api" / "alertmanager"

@@ -18,7 +18,12 @@
 - bench/* imports nothing from `tests`: what both use is the product's (servicedesk/processes.py,
   models/seed.py) and bench's own fixtures are in bench/ (fixtures.py, stack.py); a test may
   import a bench workload it checks (tests/e2e/test_long_ticket.py, bench/long_ticket_workload.py);
-- workflows/vocabulary.py imports nothing but the standard library: anyone may import it.
+- workflows/vocabulary.py imports nothing but the standard library: anyone may import it;
+- api/ is organised by domain (tickets, inbound, admin, reports, portal, supervisor, each a
+  folder); its root holds only the app factory and its parts, the dependencies, the errors,
+  the limits and the field types every domain shares; a module that declares routes is
+  included by api/app.py and imported by no other domain (a domain uses another's services,
+  never its routes).
 """
 
 from __future__ import annotations
@@ -32,9 +37,11 @@ ROOT = Path(__file__).resolve().parents[2]
 OURS = ("workflows", "activities", "api", "models", "servicedesk")
 # The workflows' wire vocabulary: what crosses a process boundary (activities and the audit
 # trail read it); workflow code (ticket, lifecycle, sla maths) is not part of it.
-WIRE = ("workflows.messages", "workflows.sla_types", "workflows.activity_io", "workflows.vocabulary")
-PURE = ("workflows/vocabulary.py", "workflows/activity_io.py", "workflows/lifecycle.py", "workflows/codec.py", "workflows/messages.py", "workflows/sla.py",
-        "workflows/sla_types.py", "workflows/business_time.py")
+WIRE = ("workflows.messages", "workflows.records", "workflows.sla_types", "workflows.activity_io", "workflows.vocabulary")
+PURE = ("workflows/vocabulary.py", "workflows/records.py", "workflows/activity_io.py", "workflows/lifecycle.py",
+        "workflows/codec.py", "workflows/messages.py", "workflows/sla.py", "workflows/sla_types.py",
+        "workflows/business_time.py", "workflows/validation.py", "workflows/notices.py", "workflows/closing.py",
+        "workflows/alerts.py", *(f"workflows/actions/{p.name}" for p in sorted((ROOT / "workflows/actions").glob("*.py"))))
 
 
 def module_name(path: Path) -> str:
@@ -206,6 +213,35 @@ def test_bench_imports_nothing_from_tests(path):
     assert bench_violations(imports_of(path)) == set()
 
 
+API_ROOT = {"__init__.py", "app.py", "openapi.py", "headers.py", "params.py", "deps.py", "errors.py", "limits.py",
+            "throttle.py", "schemas.py"}
+API_DOMAINS = {"tickets", "inbound", "admin", "reports", "portal", "supervisor"}
+
+
+def test_the_api_root_holds_only_the_app_and_what_every_domain_shares():
+    assert {p.name for p in (ROOT / "api").glob("*.py")} == API_ROOT
+    packages = {p.parent.name for p in (ROOT / "api").glob("*/__init__.py")}
+    assert packages == API_DOMAINS
+
+
+def declares_routes(path: Path) -> bool:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    return any(isinstance(node, ast.Assign) and isinstance(node.value, ast.Call)
+               and getattr(node.value.func, "id", "") == "APIRouter" for node in tree.body)
+
+
+def domain(module: str) -> str:
+    return ".".join(module.split(".")[:2])
+
+
+def test_a_domain_uses_another_domains_services_never_its_routes():
+    route_modules = {module_name(p) for p in files_under("api") if declares_routes(p)}
+    assert len(route_modules) > 15
+    crossing = {f"{module_name(p)} imports {m}" for p in files_under("api") if module_name(p) != "api.app"
+                for m in imports_of(p) & route_modules if domain(m) != domain(module_name(p))}
+    assert crossing == set()
+
+
 def test_pure_modules_exist():
     for rel in PURE:
         assert (ROOT / rel).is_file(), rel
@@ -304,7 +340,7 @@ def test_models_rule_examples(src, ok):
          "from workflows.messages import ticket_workflow_id\nfrom temporalio.client import Client\n", True),
         (audit_violations, "models.audit.source", "from models.audit import archive\nfrom . import manifest\n", True),
         (audit_violations, "models.audit.source", "from workflows.ticket import TicketWorkflow\n", False),
-        (audit_violations, "models.audit.source", "from api.gateway import TicketGateway\n", False),
+        (audit_violations, "models.audit.source", "from api.tickets.gateway import TicketGateway\n", False),
         (audit_violations, "models.audit.source", "from activities.archive import LOST_NOTE\n", False),
         (audit_violations, "models.audit.source", "import servicedesk.worker\n", False),
         (servicedesk_violations, "servicedesk.audit", "from models.audit.source import ticket_export\n", True),
@@ -321,7 +357,7 @@ def test_audit_servicedesk_and_bench_rule_examples(rule, module, src, ok):
 
 def test_module_name():
     assert module_name(ROOT / "workflows" / "lifecycle.py") == "workflows.lifecycle"
-    assert module_name(ROOT / "api" / "routes" / "__init__.py") == "api.routes"
+    assert module_name(ROOT / "api" / "tickets" / "__init__.py") == "api.tickets"
 
 
 def test_the_vocabulary_imports_only_the_standard_library():

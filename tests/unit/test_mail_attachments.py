@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from api.mail.attachments import Accepted, Refused, check_attachment, sanitise_filename, sniff
+from api.inbound.mail.attachments import Accepted, Refused, check_attachment, sanitise_filename, sniff
 
 PNG = bytes.fromhex("89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c489")
 PDF = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<<>>\nendobj\n"

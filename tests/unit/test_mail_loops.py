@@ -6,8 +6,8 @@ from email.message import EmailMessage
 
 import pytest
 
-from api.mail.loops import robot_reason
-from api.mail.parse import parse_mail
+from api.inbound.mail.loops import robot_reason
+from api.inbound.mail.parse import parse_mail
 
 DOMAIN = "servicedesk.localhost"
 

@@ -6,7 +6,7 @@ from email.message import EmailMessage
 
 import pytest
 
-from api.mail.parse import MalformedMail, html_to_text, parse_mail, reply_text
+from api.inbound.mail.parse import MalformedMail, html_to_text, parse_mail, reply_text
 
 PNG = bytes.fromhex("89504e470d0a1a0a0000000d4948445200000001000000010806000000"
                     "1f15c4890000000d49444154789c6360000002000154a24f5d0000000049454e44ae426082")

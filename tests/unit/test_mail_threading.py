@@ -6,8 +6,8 @@ from __future__ import annotations
 import re
 import pytest
 
-from api.mail.parse import parse_mail
-from api.mail.threading import referenced_ids, subject_number
+from api.inbound.mail.parse import parse_mail
+from api.inbound.mail.threading import referenced_ids, subject_number
 from models.mail import new_message_id, normalise_message_id
 
 

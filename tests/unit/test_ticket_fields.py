@@ -14,7 +14,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
 from activities.projection import ticket_values
-from api.schemas import TicketOut, TicketSummary
+from api.tickets.schemas import TicketOut, TicketSummary
 from models.db import make_engine
 from models.migrate import upgrade
 from models.tables import Base, TicketRow

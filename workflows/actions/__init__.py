@@ -4,7 +4,7 @@ checks, effect and notices are declared together on its class (workflows/actions
 Importing this package registers them all. To add an action: add its class to the family it
 belongs to (or a new module imported here), with its tests; the state machine
 (workflows/lifecycle.py), the `act` update's decoder (workflows/codec.py) and, for an
-agent's action, the API's request body (api/schemas_actions.py) pick it up from the registry.
+agent's action, the API's request body (api/tickets/actions.py) pick it up from the registry.
 """
 
 from workflows.actions import alerts, clocks, conversation, decisions, ending, fields, relations, status

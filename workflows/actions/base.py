@@ -51,7 +51,7 @@ class TicketAction:
     # never makes a transition that is not in it.
     moves: ClassVar[Mapping[str, str | None]]
     # Agents take it through the `act` update; the API derives its request body from the
-    # dataclass (api/schemas_actions.py), with `example` as the body its docs show.
+    # dataclass (api/tickets/actions.py), with `example` as the body its docs show.
     by_agent: ClassVar[bool] = False
     example: ClassVar[Mapping[str, Any] | None] = None
     # How the ticket closed, when this action closes it (TicketState.closed_reason).
