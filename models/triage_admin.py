@@ -21,9 +21,9 @@ from sqlalchemy.orm import Session
 
 from models.sla_admin import ConfigError
 from models.tables import TriageRule
-from workflows.vocabulary import Priority, words
+from workflows.vocabulary import PRIORITIES
 
-PRIORITY_ORDER = words(*Priority)  # lowest first
+PRIORITY_ORDER = PRIORITIES  # lowest first
 MATCH_FIELDS = ("subject", "description")
 MAX_PATTERN_CHARS = 200
 MAX_SUBJECT_SCAN = 1_000

@@ -76,10 +76,7 @@ from workflows.records import (  # re-exported: defined there
     TicketView,
 )
 
-STATUSES = v.words(*v.Status)
-PRIORITIES = v.words(*v.Priority)
-CHANNELS = v.words(*v.Channel)
-ROLES = v.words(*v.Role)
+STATUSES, PRIORITIES, CHANNELS, ROLES = v.STATUSES, v.PRIORITIES, v.CHANNELS, v.ROLES
 
 TASK_QUEUE = "tickets"
 # Custom search attributes: no personal data in them (they are stored unencrypted).

@@ -4,9 +4,7 @@ priorities. Pure; each action's `check` calls them after `lifecycle.check` check
 from __future__ import annotations
 
 from workflows.records import MAX_BODY_CHARS, MAX_TAG_CHARS, MAX_TAGS
-from workflows.vocabulary import Priority, words
-
-PRIORITIES = words(*Priority)
+from workflows.vocabulary import PRIORITIES
 
 
 class ActionRejected(Exception):

@@ -143,3 +143,10 @@ class ErrorType(StrEnum):
     TICKET_RUNNING = ("TicketRunning", 503)  # a message raced the ticket's start; a retry reaches it
     DATABASE_UNAVAILABLE = ("DatabaseUnavailable", 503)
     TIMEOUT = ("Timeout", 504)
+
+
+# Every word of each vocabulary, in its declared order (priorities lowest first).
+STATUSES = words(*Status)
+PRIORITIES = words(*Priority)
+CHANNELS = words(*Channel)
+ROLES = words(*Role)

@@ -10,7 +10,7 @@ from workflows import sla
 from workflows.actions.base import NOT_CLOSED, TicketAction, stays
 from workflows.records import Actor, TicketState
 from workflows.sla_types import RULES_PINNED_TERMS, EscalationLevel, Milestone, SlaPolicyData, SlaState
-from workflows.validation import PRIORITIES
+from workflows.vocabulary import PRIORITIES
 
 
 @dataclass(frozen=True)
