@@ -21,18 +21,20 @@ from workflows import alerts, closing, sla
 from workflows.actions import ACTIONS, TicketAction
 from workflows.actions.base import ACTIVE as ACTIVE  # re-exported: the status sets callers test against
 from workflows.actions.base import NOT_CLOSED as NOT_CLOSED
+from workflows.actions.base import is_composite
 from workflows.records import TicketEvent, TicketInput, TicketState
 from workflows.validation import ActionRejected as ActionRejected  # re-exported: what check() raises
 from workflows.validation import capped_tags
 
 # Where each action may be taken from, and the status it leads to (None: unchanged): the rows
 # the actions declare (TicketAction.moves), gathered. Property tests check that `apply` never
-# makes a transition that is not in it.
+# makes a transition that is not in it. A composite action (a macro) has no row here: its
+# `moves` say where it may be taken from, and its steps move the ticket, each by its own row.
 TRANSITIONS: dict[str, dict[str, str | None]] = {
-    kind: dict(cls.moves) for kind, cls in ACTIONS.items() if "closed" not in cls.moves}
+    kind: dict(cls.moves) for kind, cls in ACTIONS.items() if "closed" not in cls.moves and not is_composite(cls)}
 # The only things that still happen to a closed ticket (its satisfaction survey).
 ON_CLOSED: dict[str, dict[str, str | None]] = {
-    kind: dict(cls.moves) for kind, cls in ACTIONS.items() if "closed" in cls.moves}
+    kind: dict(cls.moves) for kind, cls in ACTIONS.items() if "closed" in cls.moves and not is_composite(cls)}
 
 # What the workflow keeps of the conversation: the newest entries, at most this many and, past
 # the newest one, at most this many characters of bodies. Its state travels whole in every
@@ -113,11 +115,22 @@ def check(state: TicketState, action: TicketAction) -> None:
             f"(allowed from: {froms})",
         )
     action.check(state)
+    if (steps := action.steps(state)) is not None:
+        # All or nothing: each step is checked on the ticket as the steps before it leave it.
+        for step in steps:
+            state, _ = apply(state, step, state.updated_at)
 
 
 def apply(state: TicketState, action: TicketAction, now: datetime) -> tuple[TicketState, list[TicketEvent]]:
-    """Apply a checked action; returns a new state (the input is not modified) and its event."""
+    """Apply a checked action; returns a new state (the input is not modified) and its event
+    (a composite action: its steps' events, in order)."""
     check(state, action)
+    if (steps := action.steps(state)) is not None:
+        events: list[TicketEvent] = []
+        for step in steps:
+            state, step_events = apply(state, step, now)
+            events += step_events
+        return state, events
     new = copy.deepcopy(state)
     target = action.moves[state.status]
     data = action.effect(new, now)

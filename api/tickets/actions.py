@@ -23,6 +23,7 @@ AttachmentIds = Annotated[list[Annotated[int, Field(ge=1)]], Field(max_length=20
 Subject = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=m.MAX_SUBJECT_CHARS)]
 Tags = Annotated[list[Tag], Field(max_length=m.MAX_TAGS)]
 TicketRef = Annotated[int, Field(ge=1, le=2**31 - 1)]
+MacroName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=m.MAX_MACRO_NAME_CHARS)]
 
 
 def _fields(cls: type, exclude: tuple[str, ...]) -> dict[str, Any]:
@@ -63,6 +64,7 @@ FIELD_TYPES: dict[str, Any] = {
     "assignee": Email, "team": Slug, "body": Body, "resolution": Body, "reason": Reason, "priority": m.Priority,
     "category": Category, "add": Tags, "remove": Tags, "into": TicketRef, "attachments": AttachmentIds,
     "children": Annotated[list[SubTicketIn], Field(min_length=1, max_length=m.MAX_SUB_TICKETS)],
+    "macro": MacroName, "macro_id": Annotated[int, Field(ge=1, le=2**31 - 1)], "status": Literal[m.MACRO_STATUSES],
 }
 RESOLVED_BY_ROUTE = ("attachments", "children")
 

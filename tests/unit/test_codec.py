@@ -16,6 +16,7 @@ from workflows.messages import (
     Close,
     CustomerReply,
     Hold,
+    MacroReply,
     Note,
     Pend,
     Reopen,
@@ -56,6 +57,8 @@ EXAMPLES = [
     Split(actor=ANN, children=[SubTicket(number=7, subject="a", description="b", priority="high", team="network"),
                                SubTicket(number=8, subject="c", description="d")]),
     Merge(actor=ANN, into=41),
+    MacroReply(actor=ANN, macro="Ask for logs", body="Hi", macro_id=3, status="pending", priority="high", add=["logs"]),
+    MacroReply(actor=ANN, macro="Thanks", body="Thank you"),
 ]
 
 

@@ -7,7 +7,7 @@ belongs to (or a new module imported here), with its tests; the state machine
 agent's action, the API's request body (api/tickets/actions.py) pick it up from the registry.
 """
 
-from workflows.actions import alerts, clocks, conversation, decisions, ending, fields, relations, status
+from workflows.actions import alerts, clocks, conversation, decisions, ending, fields, macros, relations, status
 from workflows.actions.alerts import AlertNotice, AlertsFired, AlertsResolved
 from workflows.actions.base import REGISTRY, AgentAction, TicketAction
 from workflows.actions.clocks import SlaMilestoneReached, SlaPolicyLoaded
@@ -22,10 +22,11 @@ from workflows.actions.ending import (
     SurveyExpired,
 )
 from workflows.actions.fields import Assign, SetCategory, SetPriority, SetTags
+from workflows.actions.macros import MACRO_STATUSES, MAX_MACRO_NAME_CHARS, MacroReply
 from workflows.actions.relations import ChildStatusChanged, Merge, MergedFrom, Split, SubTicket
 from workflows.actions.status import Close, Hold, Pend, Reopen, Resolve, Resume
 
-FAMILIES = (conversation, fields, status, relations, decisions, clocks, alerts, ending)
+FAMILIES = (conversation, fields, status, relations, macros, decisions, clocks, alerts, ending)
 
 # Every action by its kind, family by family, and those agents take (the `act` update decodes
 # only these; the API offers them in this order).
@@ -39,7 +40,7 @@ AGENT_ACTIONS: dict[str, type[TicketAction]] = {k: cls for k, cls in ACTIONS.ite
 Action = TicketAction
 
 __all__ = [
-    "ACTIONS", "AGENT_ACTIONS", "FAMILIES", "Action", "AgentAction", "AlertNotice", "AlertsFired", "AlertsResolved",
+    "ACTIONS", "AGENT_ACTIONS", "FAMILIES", "MACRO_STATUSES", "MAX_MACRO_NAME_CHARS", "MacroReply", "Action", "AgentAction", "AlertNotice", "AlertsFired", "AlertsResolved",
     "Assign", "AutoClosed", "ChildStatusChanged", "Close", "CustomerConfirmation", "CustomerReply", "Hold", "Merge", "MergedFrom", "Note",
     "Pend", "Reopen", "Reply", "ResolutionConfirmed", "ResolutionRejected", "Resolve", "Resume", "Routed",
     "SetCategory", "SetPriority", "SetTags", "SlaMilestoneReached", "SlaPolicyLoaded", "Split", "SubTicket",

@@ -88,6 +88,20 @@ class TicketAction:
         requester's on a ticket without a customer)."""
         return []
 
+    def steps(self, state: TicketState) -> list["TicketAction"] | None:
+        """A composite action (a macro's reply with what it sets) returns the actions it is
+        made of, for `state`. `lifecycle.check` checks each on the ticket as the ones before it
+        leave it, and `lifecycle.apply` applies them in turn as one action, one event each: all
+        land or none. Its `notices` are its steps'; its follow-ups follow from the fields the
+        steps changed. None (every other action): the action applies itself."""
+        return None
+
+
+def is_composite(cls: type[TicketAction]) -> bool:
+    """Whether an action class is made of steps (TicketAction.steps): it has no transition row
+    of its own in the status table, its steps have theirs."""
+    return cls.steps is not TicketAction.steps
+
 
 class AgentAction(TicketAction):
     """An action an agent takes (the `act` update, the API's actions endpoint)."""
