@@ -10,13 +10,17 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from models.tables import Notification, utcnow
+from workflows.vocabulary import NotificationKind, words
 
-# Mails to the ticket's requester: they carry signed links and thread into the ticket.
-CUSTOMER_KINDS = ("ticket_received", "agent_reply", "status_changed", "resolved", "survey", "merged")
-# Mails to agents, leads and managers.
-AGENT_KINDS = ("mention", "sla_warning", "sla_breach", "sla_escalation")
-KINDS = CUSTOMER_KINDS + AGENT_KINDS
-STATUSES = ("pending", "sent", "failed")
+# Every kind (workflows/vocabulary.py declares them). Mails to the ticket's requester carry
+# signed links and thread into the ticket; the others go to agents, leads and managers.
+KINDS = words(*NotificationKind)
+CUSTOMER_KINDS = words(NotificationKind.TICKET_RECEIVED, NotificationKind.AGENT_REPLY, NotificationKind.STATUS_CHANGED,
+                       NotificationKind.RESOLVED, NotificationKind.SURVEY, NotificationKind.MERGED)
+AGENT_KINDS = tuple(k for k in KINDS if k not in CUSTOMER_KINDS)
+# pending until delivered; sent; failed (for good, with the reason); suppressed: never sent,
+# because the agent switched the kind off (models/notification_preferences.py), with the reason.
+STATUSES = ("pending", "sent", "failed", "suppressed")
 WEBHOOK_PREFIX = "webhook:"
 
 

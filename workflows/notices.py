@@ -4,8 +4,11 @@ NotifyInput to the `notify` activity, which records one outbox row per recipient
 
 Customers hear about their own ticket (received, an agent's public reply, a status they
 should know, the resolution with its confirmation request, the survey, a merge); agents about
-@mentions (and, in workflows/ticket_sla.py, SLA milestones). Monitoring tickets have no
-customer to tell, and a sub-ticket's customer already heard about the ticket it came from.
+@mentions, a ticket given to them (by a colleague or by routing, not when they take it
+themselves), the requester writing on a ticket they hold (and, in workflows/timers.py, SLA
+milestones). Monitoring tickets have no customer to tell, and a sub-ticket's customer already
+heard about the ticket it came from. Whether an agent wants a kind is theirs to say
+(vocabulary.SWITCHABLE_KINDS), applied when the notice is delivered, not here.
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from workflows.activity_io import NotifyInput
-from workflows.records import TicketState
+from workflows.records import Actor, TicketState
 
 if TYPE_CHECKING:
     from workflows.actions.base import TicketAction
@@ -43,6 +46,30 @@ def to_agents(s: TicketState, seq: int, kind: str, agents: list[str], subject: s
     """A notice to colleagues by e-mail (`data` comes with the ticket's own)."""
     return NotifyInput(number=s.number, seq=seq, kind=kind, recipients=agents, assignee=s.assignee, team=s.team,
                        subject=subject, data={"ticket": ticket_data(s)} | data)
+
+
+def assigned(before: TicketState, after: TicketState, seq: int, by: Actor | None, reason: str = "") -> list[NotifyInput]:
+    """The agent a ticket was just given hears of it: given by `by` (an agent's assign), or by
+    routing (`by` None, with its `reason`). Nobody when it has no new assignee, or when the
+    agent took it themselves."""
+    agent = after.assignee
+    if agent is None or agent == before.assignee or (by is not None and by.id.lower() == agent.lower()):
+        return []
+    by_name = (by.name or by.id) if by is not None else None
+    return [to_agents(after, seq, "assigned", [agent], f"[#{after.number}] Assigned to you: {after.subject}",
+                      {"assigned_by": by_name, "reason": reason, "previous_assignee": before.assignee})]
+
+
+def customer_replied(s: TicketState, seq: int, author: Actor, body: str, channel: str, recorded_by: str | None,
+                     attachments: list[str]) -> list[NotifyInput]:
+    """The ticket's assignee hears that the requester wrote (by mail, the portal, or passed on
+    by someone): nobody when the ticket has no assignee, or when the assignee passed it on."""
+    agent = s.assignee
+    if agent is None or (recorded_by is not None and recorded_by.lower() == agent.lower()):
+        return []
+    author_name = author.name or author.id
+    return [to_agents(s, seq, "customer_replied", [agent], f"[#{s.number}] {author_name} replied: {s.subject}",
+                      {"body": body, "author_name": author_name, "channel": channel, "attachments": attachments})]
 
 
 def has_customer(s: TicketState) -> bool:

@@ -64,6 +64,7 @@ with workflow.unsafe.imports_passed_through():
     )
     from workflows.sla_types import RULES_PINNED_TERMS
     from workflows.update_ids import UPDATE_IDS_KEPT, update_key
+    from workflows.vocabulary import NotificationKind
     from workflows.local import INTAKE_RETRY, PROJECTION_RETRY, ticket_activity
     from workflows.ticket_closing import ClosingTimers
     from workflows.ticket_signals import OutsideEvents
@@ -88,6 +89,12 @@ ARRIVAL_TIME = "arrival-time"
 # `_commit`. Two round trips through the server for a new ticket instead of five, one per
 # action instead of two or three, and no delivery workflow for a mail that goes out at once.
 BATCHED_ACTIVITIES = "batched-activities"
+# ... and, in a run from before BATCHED_ACTIVITIES (one `notify` activity per notice), the
+# assignee is told of a ticket given to them and of the requester's replies: one more `notify`
+# each, which such a run's history does not have. (In every later run these notices are only
+# more rows in the commit the action makes anyway: the same commands.)
+AGENT_NOTICES = "agent-notices"
+AGENT_NOTICE_KINDS = (NotificationKind.ASSIGNED.value, NotificationKind.CUSTOMER_REPLIED.value)
 
 
 class _ShowingLock(asyncio.Lock):
@@ -314,6 +321,8 @@ class TicketV1(SlaTimers, ClosingTimers, OutsideEvents):
         if self._batched():
             return await self._commit(messages)
         for message in messages:
+            if message.kind in AGENT_NOTICE_KINDS and not workflow.patched(AGENT_NOTICES):
+                continue
             try:
                 await ticket_activity(NOTIFY_ACTIVITY, message, result_type=NotifyResult, retry=INTAKE_RETRY,
                                      summary=f"notify {message.kind}")

@@ -108,7 +108,8 @@ class TicketV2:
         return self._sla_version
 
     def apply(self, action: Action, *, effects: bool = True) -> int:
-        """The one reducer. With `effects=False` (intake's own steps) no notices or follow-ups."""
+        """The one reducer. With `effects=False` (intake's own steps) no notices or follow-ups
+        (`_intake` asks for the steps' own)."""
         before = self._state
         self._state, events = lifecycle.apply(before, action, workflow.now())
         self._state = lifecycle.keep_recent(self._state)
@@ -153,10 +154,15 @@ class TicketV2:
         workflow.continue_as_new(runs.next_run(inp, self._state, self._updates.carried(), self._waiting))
 
     async def _intake(self) -> None:
-        """Triage, routing and the SLA policy, from one activity (workflows/intake.py)."""
+        """Triage, routing and the SLA policy, from one activity (workflows/intake.py). Their
+        steps tell nobody of a status and leave nothing to follow up, but the agent routing
+        gave the ticket to hears of it, after the requester's acknowledgement."""
+        told: list[NotifyInput] = []
         for action in await intake.decide(self._state):
-            self.apply(action, effects=False)
-        self.queue(notices.received(self._state, 1))
+            before = self._state
+            seq = self.apply(action, effects=False)
+            told += action.notices(before, self._state, seq)
+        self.queue(notices.received(self._state, 1) + told)
 
     # --- the loop: write each batch, then do what it left to do ------------------------------
 

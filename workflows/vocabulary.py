@@ -84,6 +84,14 @@ class NotificationKind(StrEnum):
     SLA_WARNING = "sla_warning"
     SLA_BREACH = "sla_breach"
     SLA_ESCALATION = "sla_escalation"
+    ASSIGNED = "assigned"  # to the agent a ticket was just given (by a colleague or by routing)
+    CUSTOMER_REPLIED = "customer_replied"  # to the assignee, when the requester wrote
+
+
+# What an agent may switch off for themselves (GET/PUT /me/notification-preferences), each on
+# until they do; applied when a notice is delivered (models/notification_preferences.py). The
+# SLA kinds are not among them: a policy's warnings, breach and escalations always go out.
+SWITCHABLE_KINDS = words(NotificationKind.ASSIGNED, NotificationKind.CUSTOMER_REPLIED, NotificationKind.MENTION)
 
 
 class ErrorType(StrEnum):

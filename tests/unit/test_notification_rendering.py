@@ -30,6 +30,9 @@ DATA = {
     "sla_warning": {"milestone": "first_response#0:warning:50", "due_at": "2026-11-23T10:00:00+00:00", "priority": "normal"},
     "sla_breach": {"milestone": "first_response#0:breach:100", "due_at": "2026-11-23T10:00:00+00:00", "priority": "normal"},
     "sla_escalation": {"milestone": "first_response#0:escalation:1", "due_at": "2026-11-23T10:00:00+00:00", "priority": "high"},
+    "assigned": {"assigned_by": "Sue Supervisor", "reason": "", "previous_assignee": "sky@demo.example"},
+    "customer_replied": {"body": "Still <b>jams</b>.", "author_name": "Dana Scully", "channel": "email",
+                         "attachments": ["tray.jpg"]},
 }
 LINKS = {"ticket_received": ["view"], "agent_reply": ["view"], "resolved": ["view", "confirm"], "survey": ["survey"]}
 SETTINGS = Settings(secret_key="k" * 32, public_url="https://desk.example")

@@ -135,3 +135,7 @@ class CustomerReply(TicketAction):
             data["refused_attachments"] = [{"filename": a.filename, "reason": a.reason} for a in self.refused_attachments]
         add_entry(new, self.actor, "public", self.body, now, self.attachments, channel=self.channel)
         return data | attachment_data(self.attachments)
+
+    def notices(self, before: TicketState, after: TicketState, seq: int) -> list[NotifyInput]:
+        return notices.customer_replied(after, seq, self.actor, self.body, self.channel, self.recorded_by,
+                                        [a.filename for a in self.attachments])

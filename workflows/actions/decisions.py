@@ -5,6 +5,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
 
+from workflows import notices
+from workflows.activity_io import NotifyInput
 from workflows.actions.base import NOT_CLOSED, TicketAction, stays
 from workflows.records import Actor, TicketState
 from workflows.validation import capped_tags
@@ -48,3 +50,6 @@ class Routed(TicketAction):
         new.team = self.team
         new.assignee = self.assignee
         return {"team": self.team, "assignee": self.assignee, "reason": self.reason}
+
+    def notices(self, before: TicketState, after: TicketState, seq: int) -> list[NotifyInput]:
+        return notices.assigned(before, after, seq, by=None, reason=self.reason)

@@ -4,6 +4,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
 
+from workflows import notices
+from workflows.activity_io import NotifyInput
 from workflows.actions.base import NOT_CLOSED, AgentAction, stays
 from workflows.records import MAX_TAGS, Actor, Priority, TicketState
 from workflows.validation import ActionRejected, check_priority, check_tag, normalise_tags
@@ -33,6 +35,9 @@ class Assign(AgentAction):
         if self.team is not None:
             new.team = self.team
         return {"from": before, "assignee": new.assignee, "team": new.team}
+
+    def notices(self, before: TicketState, after: TicketState, seq: int) -> list[NotifyInput]:
+        return notices.assigned(before, after, seq, by=self.actor)
 
 
 @dataclass(frozen=True)
