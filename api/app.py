@@ -23,11 +23,14 @@ from api.inbound.mail import routes as inbound_mail
 from api.inbound.mail.inbound import MailIntake
 from api.inbound.mail.smtp import SmtpListener
 from api.limits import BodySizeLimit
+from api.me import routes as me_routes
 from api.openapi import install_openapi
 from api.params import known_query_parameters
 from api.portal import install_portal
 from api.reports import breaching
 from api.reports import routes as reports
+from api.signin import passwords as signin_passwords
+from api.signin import routes as signin
 from api.throttle import Throttle
 from api.tickets import attachments
 from api.tickets import audit as audit_routes
@@ -101,11 +104,14 @@ def create_app(settings: Settings | None = None, *, temporal: Client | None = No
         directory.router, breaching.router, sla_admin.router, triage_admin.router, availability.router,
         routing_admin.router, alert_routes.router, inbound_mail.router, attachments.router,
         webhooks_admin.router,  # webhooks and the outbox (docs/notifications.md)
+        me_routes.router,  # the caller's own notification preferences (docs/notifications.md)
         reports.router,  # reports from the read model (docs/reports.md)
+        signin_passwords.router,  # web sign-in passwords (docs/console.md)
     )
     for router in json_routers:
         app.include_router(router, dependencies=JSON_OPERATION)
     install_openapi(app)  # every error answer documented, in the one shape
     install_portal(app)  # the customer portal's pages (docs/portal.md)
-    app.include_router(supervisor_pages.router)  # sign-in and reports as charts (docs/reports.md)
+    app.include_router(signin.router)  # the web pages' sign-in (docs/console.md)
+    app.include_router(supervisor_pages.router)  # reports as charts (docs/reports.md)
     return app

@@ -1,6 +1,7 @@
 """Limits on what one caller may make the desk do, against abuse: the portal's form (each request
 mails an acknowledgement to the address typed in it, so without a limit the desk is a mail cannon
-aimed at anyone), and guessing at API tokens (failed checks, per client address).
+aimed at anyone), and guessing at API tokens and passwords (failed checks, per client address,
+and for passwords per account too).
 
 The counting is the `limits` library's moving window, over the storage the settings name
 (`SERVICEDESK_RATE_LIMIT_*`, models/settings.py). A caller over a limit is refused with 429 and a
@@ -38,6 +39,8 @@ class Throttle:
         self.portal_client = self._rule("portal-client", settings.rate_limit_portal_per_client)
         self.portal_address = self._rule("portal-address", settings.rate_limit_portal_per_address)
         self.failed_sign_ins = self._rule("failed-sign-in", settings.rate_limit_failed_sign_ins)
+        self.failed_sign_ins_per_account = self._rule("failed-sign-in-account",
+                                                      settings.rate_limit_failed_sign_ins_per_account)
         self.failed_tokens = self._rule("failed-token", settings.rate_limit_failed_tokens)
 
     @staticmethod

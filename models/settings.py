@@ -86,17 +86,24 @@ class Settings(BaseSettings):
     ticket_access: Literal["all", "team"] = "all"
     # Abuse limits (api/throttle.py), in the `limits` library's notation ("10/hour;50/day"):
     # requests opened from the portal's form per client address and per requester e-mail address
-    # (each sends that address an acknowledgement), failed supervisor sign-ins and failed bearer
-    # tokens per client address. Counts are kept in `rate_limit_storage`: memory:// counts in each
+    # (each sends that address an acknowledgement), failed web sign-ins per client address and
+    # per account (the e-mail typed, whether or not it is an agent's), and failed bearer tokens
+    # per client address. Counts are kept in `rate_limit_storage`: memory:// counts in each
     # API process on its own; redis://host:6379 shares them (needs the `redis` package).
     rate_limit_portal_per_client: str = "10/hour;30/day"
     rate_limit_portal_per_address: str = "3/hour;10/day"
     rate_limit_failed_sign_ins: str = "10/15 minutes"
+    rate_limit_failed_sign_ins_per_account: str = "5/15 minutes;20/day"
     rate_limit_failed_tokens: str = "30/minute"
     rate_limit_storage: str = "memory://"
 
+    # Web sign-in sessions (models/web_sessions.py): at most this long after signing in, and
+    # ended after this long unused.
+    web_session_hours: float = Field(default=12, gt=0)
+    web_session_idle_minutes: float = Field(default=120, gt=0)
+
     @field_validator("rate_limit_portal_per_client", "rate_limit_portal_per_address", "rate_limit_failed_sign_ins",
-                     "rate_limit_failed_tokens")
+                     "rate_limit_failed_sign_ins_per_account", "rate_limit_failed_tokens")
     @classmethod
     def _rate_limit(cls, v: str) -> str:
         try:

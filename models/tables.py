@@ -74,6 +74,10 @@ class Agent(Base):
     skills: Mapped[list[str]] = mapped_column(JSON, default=list, server_default=text("'[]'"))
     availability: Mapped[str] = mapped_column(String(10), default="online", server_default="online")  # online | away | offline
     created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    # The web sign-in's password, as an argon2id hash (models/passwords.py); None: no password
+    # set, the agent signs in to the pages with an API token only.
+    password_hash: Mapped[str | None] = mapped_column(String(200))
+    password_changed_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
 
 
 class ApiToken(Base):

@@ -1,4 +1,4 @@
-"""`servicedesk dev | worker | api | migrate | seed | token create | agent create | audit ... | backup | restore`."""
+"""`servicedesk dev | worker | api | migrate | seed | token create | agent create | agent password | audit ... | backup | restore`."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import signal
 import sys
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
 
 from models.db import make_engine, make_sessions
 from models.migrate import upgrade
@@ -45,6 +46,10 @@ def main(argv: list[str] | None = None) -> int:
                      help="team slug; repeat for several teams (the first is the home team)")
     add.add_argument("--skill", action="append", default=[], help="a skill for skill-match routing; repeatable")
     add.add_argument("--capacity", type=int, default=20, help="most open tickets routing gives the agent")
+    password = agent.add_parser("password", help="set an agent's web sign-in password (ends their web sessions)")
+    password.add_argument("--email", required=True)
+    password.add_argument("--password-stdin", action="store_true",
+                          help="read the password from standard input (else it is asked for, twice, without echo)")
     mail = sub.add_parser("mail", help="read the mail `servicedesk dev` kept (its sink): mail list | mail show N")
     mail.add_argument("mail_args", nargs=argparse.REMAINDER)
     from servicedesk import audit as audit_cli
@@ -108,6 +113,8 @@ def main(argv: list[str] | None = None) -> int:
                 return 2
             print(issue_token(s, found, args.name))
         return 0
+    if args.command == "agent" and args.agent_command == "password":
+        return _set_password(sessions, args.email, args.password_stdin)
     if args.command == "agent":
         with sessions.begin() as s:
             team_ids = []
@@ -128,6 +135,32 @@ def main(argv: list[str] | None = None) -> int:
         print(f"agent {args.email} created")
         return 0
     return 2  # pragma: no cover (argparse rejects unknown commands)
+
+
+def _set_password(sessions: sessionmaker[Session], email: str, from_stdin: bool) -> int:
+    import getpass
+
+    from models.passwords import PasswordRefused, set_password
+
+    if from_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = getpass.getpass("New password: ")
+        if getpass.getpass("Again: ") != password:
+            print("the two passwords differ; nothing changed", file=sys.stderr)
+            return 2
+    with sessions.begin() as s:
+        found = s.scalars(select(Agent).where(Agent.email == email.strip().lower())).first()
+        if found is None:
+            print(f"no agent {email}", file=sys.stderr)
+            return 2
+        try:
+            set_password(s, found, password)
+        except PasswordRefused as why:
+            print(f"password not set: {why}", file=sys.stderr)
+            return 2
+    print(f"password set for {found.email}; their web sessions are ended")
+    return 0
 
 
 async def run_worker(settings: Settings) -> int:

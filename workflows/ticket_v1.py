@@ -17,7 +17,7 @@ from temporalio import workflow
 from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
-    from workflows import alerts, intake, lifecycle, links, notices, runs, search_attributes, sla
+    from workflows import alerts, intake, lifecycle, links, notices, runs, search_attributes, sla, stale_view
     from workflows.codec import (
         ActionDecodeError,
         decode_action,
@@ -366,7 +366,7 @@ class TicketV1(SlaTimers, ClosingTimers, OutsideEvents):
         update_id = workflow.current_update_info().id  # type: ignore[union-attr]  # an update handler always has one
         if self._applied(update_id):  # a retry from before a continue-as-new
             return self._view()
-        action = _decode_or_fail(raw)
+        action = _decode_or_fail(raw, self._state)
         await self._after_carried_signals()
         async with self._lock:
             try:
@@ -392,7 +392,7 @@ class TicketV1(SlaTimers, ClosingTimers, OutsideEvents):
                                    type="TicketRunning", non_retryable=True)
         if self._applied(workflow.current_update_info().id):  # type: ignore[union-attr]  # an update handler always has one
             return  # a retry of an update applied in an earlier run: answered, whatever the status now
-        action = _decode_or_fail(raw)
+        action = _decode_or_fail(raw, self._state)
         try:
             lifecycle.check(self._state, action)
         except ActionRejected as err:
@@ -456,8 +456,13 @@ class TicketV1(SlaTimers, ClosingTimers, OutsideEvents):
         return self._state.view(sla.clock_views(self._state.sla, workflow.now()))
 
 
-def _decode_or_fail(raw: Any) -> Action:
+def _decode_or_fail(raw: Any, state: TicketState) -> Action:
+    """The action of an `act` update, if the view it was sent from is current (workflows/stale_view.py)."""
     try:
+        raw, expected = stale_view.split(raw)
+        stale_view.check(state, expected)
         return decode_action(raw)
     except ActionDecodeError as err:
         raise ApplicationError(str(err), type="InvalidAction", non_retryable=True) from None
+    except ActionRejected as err:
+        raise ApplicationError(err.message, type=err.type, non_retryable=True) from None

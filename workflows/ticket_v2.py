@@ -30,7 +30,7 @@ from temporalio import workflow
 from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
-    from workflows import followups, intake, lifecycle, links, notices, runs, search_attributes, sla
+    from workflows import followups, intake, lifecycle, links, notices, runs, search_attributes, sla, stale_view
     from workflows.activity_io import (
         DispatchInput,
         NotifyInput,
@@ -247,7 +247,7 @@ class TicketV2:
         update_id = workflow.current_update_info().id  # type: ignore[union-attr]  # an update handler always has one
         if update_id in self._updates:  # a retry from before a continue-as-new
             return self.view()
-        action = _decode_or_fail(raw)
+        action = _decode_or_fail(raw, self._state)
         try:
             self.apply(action)
         except ActionRejected as err:  # an update accepted with this one, on the same state, came first
@@ -265,7 +265,7 @@ class TicketV2:
         if workflow.current_update_info().id in self._updates:  # type: ignore[union-attr]  # an update handler always has one
             return  # a retry of an update applied in an earlier run: answered, whatever the status now
         try:
-            lifecycle.check(self._state, _decode_or_fail(raw))
+            lifecycle.check(self._state, _decode_or_fail(raw, self._state))
         except ActionRejected as err:
             raise ApplicationError(err.message, type=err.type, non_retryable=True) from None
 
@@ -286,8 +286,13 @@ def _arrived_at(inp: TicketInput) -> datetime:
     return min(inp.received_at, now) if inp.received_at is not None else now
 
 
-def _decode_or_fail(raw: Any) -> Action:
+def _decode_or_fail(raw: Any, state: TicketState) -> Action:
+    """The action of an `act` update, if the view it was sent from is current (workflows/stale_view.py)."""
     try:
+        raw, expected = stale_view.split(raw)
+        stale_view.check(state, expected)
         return decode_action(raw)
     except ActionDecodeError as err:
         raise ApplicationError(str(err), type="InvalidAction", non_retryable=True) from None
+    except ActionRejected as err:
+        raise ApplicationError(err.message, type=err.type, non_retryable=True) from None

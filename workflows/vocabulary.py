@@ -114,6 +114,7 @@ class ErrorType(StrEnum):
     LINK_WRONG_PURPOSE = ("LinkWrongPurpose", 400)
     UNAUTHORIZED = ("Unauthorized", 401)
     FORBIDDEN = ("Forbidden", 403)
+    WRONG_PASSWORD = ("WrongPassword", 403)  # changing one's password, the current one is not right
     TICKET_NOT_FOUND = ("TicketNotFound", 404)
     POLICY_NOT_FOUND = ("PolicyNotFound", 404)
     TRIAGE_RULE_NOT_FOUND = ("TriageRuleNotFound", 404)
@@ -124,6 +125,8 @@ class ErrorType(StrEnum):
     CHILDREN_OPEN = ("ChildrenOpen", 409)  # a parent with open sub-tickets cannot be resolved or merged
     DUPLICATE_MESSAGE = ("DuplicateMessage", 409)
     INVALID_TRANSITION = ("InvalidTransition", 409)
+    # An action sent from a view of the ticket that is no longer current (If-Match, the console).
+    STALE_VIEW = ("StaleView", 409)
     IDEMPOTENCY_KEY_IN_FLIGHT = ("IdempotencyKeyInFlight", 409)
     POLICY_EXISTS = ("PolicyExists", 409)
     TRIAGE_RULE_EXISTS = ("TriageRuleExists", 409)
@@ -146,6 +149,7 @@ class ErrorType(StrEnum):
     UNKNOWN_ATTACHMENT = ("UnknownAttachment", 422)
     UNKNOWN_CALENDAR = ("UnknownCalendar", 422)
     IDEMPOTENCY_KEY_REUSED = ("IdempotencyKeyReused", 422)
+    PASSWORD_REFUSED = ("PasswordRefused", 422)  # a new password that breaks a rule (models/passwords.py)
     RATE_LIMITED = ("RateLimited", 429)  # with Retry-After (api/throttle.py)
     TEMPORAL_UNAVAILABLE = ("TemporalUnavailable", 503)
     TICKET_RUNNING = ("TicketRunning", 503)  # a message raced the ticket's start; a retry reaches it

@@ -38,6 +38,7 @@ from workflows.messages import (
     TicketView,
     ticket_workflow_id,
 )
+from workflows.stale_view import IF_LAST_SEQ
 from workflows.ticket import TicketWorkflow
 
 # A ticket answers TicketRunning for the moment it is opening (its intake, tens of ms) or moving
@@ -74,14 +75,19 @@ class TicketGateway:
         except RPCError as err:
             raise _unavailable(err) from err
 
-    async def act(self, number: int, action: Any, update_id: str | None = None) -> TicketView:
+    async def act(self, number: int, action: Any, update_id: str | None = None,
+                  if_last_seq: int | None = None) -> TicketView:
         """Apply an agent action; a ticket that is just opening or moving to a new run of its
-        workflow (`TicketRunning`: nothing applied) is asked again, for up to the update timeout."""
+        workflow (`TicketRunning`: nothing applied) is asked again, for up to the update timeout.
+        With `if_last_seq`, only if that is still the ticket's last event (workflows/stale_view.py)."""
+        payload = dataclasses.asdict(action)
+        if if_last_seq is not None:
+            payload[IF_LAST_SEQ] = if_last_seq
         deadline = asyncio.get_running_loop().time() + self._update_timeout
         pause = RUNNING_RETRY_FIRST
         while True:
             try:
-                return await self._act_once(number, action, update_id,
+                return await self._act_once(number, payload, update_id,
                                             max(0.1, deadline - asyncio.get_running_loop().time()))
             except ApiError as err:
                 left = deadline - asyncio.get_running_loop().time()
@@ -90,7 +96,7 @@ class TicketGateway:
             await asyncio.sleep(pause)
             pause = min(pause * 2, RUNNING_RETRY_MAX)
 
-    async def _act_once(self, number: int, action: Any, update_id: str | None, wait: float) -> TicketView:
+    async def _act_once(self, number: int, payload: dict[str, Any], update_id: str | None, wait: float) -> TicketView:
         # Past `wait` the caller gets 504; the action may still apply, and a retry with the same
         # Idempotency-Key (the update id) answers with its outcome instead of acting twice. The
         # SDK's rpc_timeout bounds one call only: with no worker, the server answers each long
@@ -100,7 +106,7 @@ class TicketGateway:
                            "retry with the same Idempotency-Key to find out")
         try:
             return await asyncio.wait_for(self._handle(number).execute_update(
-                ACT_UPDATE, dataclasses.asdict(action), id=update_id, result_type=TicketView,
+                ACT_UPDATE, payload, id=update_id, result_type=TicketView,
                 rpc_timeout=timedelta(seconds=wait)), timeout=wait)
         except WorkflowUpdateFailedError as err:
             raise _from_failure(err.cause) from err

@@ -3,7 +3,6 @@ read the live view from the workflow and lists from the read model."""
 
 from __future__ import annotations
 
-import dataclasses
 from typing import Annotated, Literal
 
 from fastapi import (
@@ -18,13 +17,14 @@ from fastapi import (
 )
 from starlette.concurrency import run_in_threadpool
 
-from api.deps import AgentDep, Principal, ReaderDep, SessionsDep
+from api.deps import AgentDep, ReaderDep, SessionsDep
 from api.errors import ApiError
 from api.params import Offset, TicketNumber
+from api.tickets import acting
+from api.tickets.acting import etag, if_match_seq
 from api.tickets.actions import ACTION_EXAMPLES, ActionIn
 from api.tickets.gateway import TicketGateway
 from api.tickets.intake import Intake
-from api.tickets.links import check_merge_target, split_action
 from api.tickets.schemas import (
     CustomerReplyIn,
     TicketCreate,
@@ -34,16 +34,17 @@ from api.tickets.schemas import (
     TicketPage,
     TicketSummary,
 )
-from api.tickets.scope import ScopeDep, VisibleTicket, check_visible, ticket_team
-from models import action_keys, queries
-from models.mail import get_attachment
-from models.team_scope import assignment_problem
+from api.tickets.scope import ScopeDep, VisibleTicket
+from models import queries
 from workflows import messages as m
 
 router = APIRouter(prefix="/tickets", tags=["tickets"])
 
 IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", min_length=1, max_length=255,
                                               description="Retrying with the same key never acts twice.")]
+IfMatch = Annotated[str | None, Header(alias="If-Match", max_length=40, description=(
+    "The ticket's ETag from GET /tickets/{number} (its last event): act only if nothing happened since, "
+    "else 409 StaleView naming what did"))]
 
 
 def gateway(request: Request) -> TicketGateway:
@@ -100,10 +101,13 @@ def list_tickets(
 
 @router.get("/{number}", response_model=TicketOut, responses=ERRORS | {404: {"description": "No such ticket"}},
             dependencies=[VisibleTicket])
-async def get_ticket(number: TicketNumber, me: ReaderDep, sessions: SessionsDep, tickets: GatewayDep) -> TicketOut:
-    """The live view from the ticket's workflow (the read model only once its history is gone)."""
+async def get_ticket(number: TicketNumber, me: ReaderDep, sessions: SessionsDep, tickets: GatewayDep,
+                     response: Response) -> TicketOut:
+    """The live view from the ticket's workflow (the read model only once its history is gone).
+    Its ETag names the ticket's last event: send it back as If-Match with an action."""
     view = await tickets.view(number)
     if view is not None:
+        response.headers["ETag"] = etag(view.ticket.last_seq)
         return TicketOut.from_view(view)
     row = await run_in_threadpool(_row, sessions, number)
     if row is None:
@@ -140,77 +144,18 @@ async def act(
     request: Request,
     tickets: GatewayDep,
     intake: IntakeDep,
+    response: Response,
     idempotency_key: IdempotencyKey = None,
+    if_match: IfMatch = None,
 ) -> TicketOut:
-    """Take an agent action; answers with the ticket as it is after the action."""
-    if body.kind == "split":
-        action = await split_action(number, body, me, tickets, intake, idempotency_key)
-    else:
-        action = body.to_action(me.actor())
-    if isinstance(action, m.Merge):
-        await check_visible(request, sessions, scope, action.into)
-        await check_merge_target(number, action, tickets)
-    if isinstance(action, m.Assign) and action.assignee is not None and action.team is None:
-        # Assigned within its team: the assignee must be one of that team's members.
-        action_team = await ticket_team(request, sessions, number)
-    else:
-        action_team = action.team if isinstance(action, m.Assign) else None
-    await run_in_threadpool(_check_references, sessions, action, action_team)
-    if attachment_ids := getattr(body, "attachments", None):  # a reply's or a note's files
-        action = await run_in_threadpool(_with_attachments, sessions, number, action, attachment_ids)
-    if not idempotency_key:
-        return TicketOut.from_view(await tickets.act(number, action))
-    await run_in_threadpool(_claim_key, sessions, me, idempotency_key, number, body)
-    try:
-        return TicketOut.from_view(await tickets.act(number, action, update_id=f"{me.agent_id}:{idempotency_key}"))
-    except ApiError as err:
-        if err.status < 500:  # refused: nothing applied under the key, which is free again
-            await run_in_threadpool(_release_key, sessions, me, idempotency_key)
-        raise
-
-
-def _claim_key(sessions, me: Principal, key: str, number: int, body: ActionIn) -> None:
-    """A key names one action: a retry of it goes on (the update id answers it once); the same
-    key with another ticket or body is refused, as `POST /tickets` refuses it."""
-    with sessions.begin() as s:
-        first = action_keys.claim(s, me.agent_id, key, number, action_keys.request_hash(number, body.model_dump(mode="json")))
-    if first is not None:
-        raise ApiError("IdempotencyKeyReused",
-                       f"Idempotency-Key {key!r} was already used for another action (on ticket {first.number})",
-                       [{"field": "header Idempotency-Key", "message": "reused with a different request body"}])
-
-
-def _with_attachments(sessions, number: int, action, ids: list[int]):
-    """A reply or note names files uploaded to this ticket; the workflow gets their references."""
-    refs = []
-    with sessions() as s:
-        for i, attachment_id in enumerate(dict.fromkeys(ids)):
-            row = get_attachment(s, number, attachment_id)
-            if row is None:
-                raise ApiError("UnknownAttachment", f"attachments[{i}]: ticket {number} has no attachment {attachment_id}",
-                               [{"field": f"attachments[{i}]", "message": "no such attachment on this ticket"}])
-            refs.append(m.AttachmentRef(id=row.id, filename=row.filename, content_type=row.content_type, size=row.size))
-    return dataclasses.replace(action, attachments=refs)
-
-
-def _check_references(sessions, action, team: str | None = None) -> None:
-    """An assignee or team must exist, so a typo is a 422 here and not a ticket owned by nobody;
-    and an assignee must be someone who may be given a ticket of `team`, the team it will be in
-    (models/team_scope.assignment_problem)."""
-    if isinstance(action, m.Split):
-        with sessions() as s:
-            for i, child in enumerate(action.children):
-                if child.team is not None and queries.team_by_slug(s, child.team) is None:
-                    raise ApiError("UnknownTeam", f"children[{i}].team: no team {child.team!r}",
-                                   [{"field": f"children[{i}].team", "message": "no such team"}])
-        return
-    if not isinstance(action, m.Assign):
-        return
-    with sessions() as s:
-        if action.team is not None and queries.team_by_slug(s, action.team) is None:
-            raise ApiError("UnknownTeam", f"team: no team {action.team!r}", [{"field": "team", "message": "no such team"}])
-        if action.assignee is not None and (problem := assignment_problem(s, action.assignee, team)) is not None:
-            raise ApiError("UnknownAgent", f"assignee: {problem}", [{"field": "assignee", "message": problem}])
+    """Take an agent action; answers with the ticket as it is after the action. With `If-Match`
+    (the ETag of `GET /tickets/{number}`: the ticket's last event), only if nothing happened to
+    the ticket since: else 409 StaleView, naming what changed."""
+    view = await acting.take(acting.Acting(request=request, sessions=sessions, scope=scope, tickets=tickets,
+                                           intake=intake, me=me), number, body, idempotency_key,
+                             if_last_seq=if_match_seq(if_match))
+    response.headers["ETag"] = etag(view.ticket.last_seq)
+    return TicketOut.from_view(view)
 
 
 @router.post("/{number}/customer-replies", status_code=status.HTTP_202_ACCEPTED, responses=ERRORS | {
@@ -234,7 +179,3 @@ async def customer_reply(number: TicketNumber, body: CustomerReplyIn, me: AgentD
                                                          recorded_by=me.email))
     return {"accepted": True, "number": number}
 
-
-def _release_key(sessions, me: Principal, key: str) -> None:
-    with sessions.begin() as s:
-        action_keys.release(s, me.agent_id, key)

@@ -1,5 +1,5 @@
 """Abuse limits (api/throttle.py), tried as an attacker would: the portal's form aimed at one
-victim's mailbox and from one client, guessed API tokens, guessed supervisor sign-ins. Each
+victim's mailbox and from one client, guessed API tokens, guessed sign-ins. Each
 refusal is a 429 with Retry-After, and nothing is done for it. The limits are set low here; the
 defaults are in models/settings.py."""
 
@@ -99,17 +99,18 @@ async def test_guessing_tokens_stops_at_the_limit(app_only):
     assert "Retry-After" in spec["paths"]["/tickets"]["get"]["responses"]["429"]["headers"]
 
 
-async def test_guessing_supervisor_sign_ins_stops_at_the_limit(app_only):
+async def test_guessing_tokens_on_the_sign_in_page_stops_at_the_limit(app_only):
+    """(Passwords, per account and per address: tests/api/test_web_sign_in.py.)"""
     http, db = app_only
     right = token_for(db.sessions, "admin@demo.example")
     same_site = {"Origin": "http://desk"}
     for i in range(3):
-        r = await http.post("/supervisor/login", data={"token": f"sdk_guess{i}"}, headers=same_site)
+        r = await http.post("/login", data={"token": f"sdk_guess{i}"}, headers=same_site)
         assert r.status_code == 401
-    r = await http.post("/supervisor/login", data={"token": right}, headers=same_site)
+    r = await http.post("/login", data={"token": right}, headers=same_site)
     assert r.status_code == 429 and "Too many failed sign-ins" in r.text
     assert 1 <= int(r.headers["retry-after"]) <= 60
-    assert "servicedesk_supervisor" not in r.headers.get("set-cookie", "")
+    assert "servicedesk_session" not in r.headers.get("set-cookie", "")
 
 
 async def test_a_read_model_that_does_not_answer_is_a_503_not_a_500(dev_server, task_queue):
