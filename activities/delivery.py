@@ -22,6 +22,7 @@ from activities.defn import sync_activity
 from activities.mailer import DeliveryError, SmtpMailer, build_email, check_address
 from activities.rendering import Rendered, render, ticket_context
 from activities.webhooks import post_webhook
+from models import notification_preferences as preferences
 from models import outbox
 from models.links import sign_link
 from models.mail import MailMessage, new_message_id, normalise_message_id, record_outbound
@@ -129,6 +130,10 @@ class DeliveryActivities:
                 raise ApplicationError(f"no notification {notification_id}", type=PERMANENT_FAILURE, non_retryable=True)
             if row.status != "pending":
                 return f"already {row.status}"
+            if row.channel == "email" and preferences.switched_off(s, row.recipient, row.kind):
+                # Switched off since the row was recorded (it waited for a retry): kept back, and said why.
+                row.status, row.last_error = preferences.SUPPRESSED, preferences.suppressed_reason(row.recipient, row.kind)
+                return row.last_error
             out = Outgoing(id=row.id, number=row.number, seq=row.seq, kind=row.kind, channel=row.channel,
                            audience=row.audience, recipient=row.recipient, subject=row.subject, data=dict(row.data or {}),
                            requester_name=row.requester_name, links=list(row.links or []),

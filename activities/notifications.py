@@ -20,6 +20,7 @@ from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 from temporalio.exceptions import WorkflowAlreadyStartedError
 
 from activities.defn import sync_activity
+from models import notification_preferences as preferences
 from models import outbox
 from models.db import dialect_insert
 from models.routing import team_member_emails
@@ -28,6 +29,7 @@ from models.tables import Agent, Notification, Team
 from models.webhooks import webhooks_for
 from workflows.activity_io import NotifyInput, NotifyResult
 from workflows.messages import NOTIFY_ACTIVITY
+from workflows.vocabulary import SWITCHABLE_KINDS
 
 # The delivery workflow (workflows/delivery.py NotificationDelivery), started by name: the
 # activities may not import workflow code. Its input is DeliveryInput's fields as JSON.
@@ -37,14 +39,15 @@ START_TIMEOUT_SECONDS = 30
 
 def resolve_recipients(s: Session, inp: NotifyInput) -> tuple[list[str], list[str]]:
     """E-mail addresses for the roles and addresses in `inp.recipients`; and the roles nobody fills.
-    Mentions reach only active agents: a mentioned address that is not one is left out."""
+    An agent's own notices (mentions, assignments, the requester's replies) reach only active
+    agents: an address that is not one is left out."""
     team = s.scalars(select(Team).where(Team.slug == inp.team)).first() if inp.team else None
     found: list[str] = []
     unresolved: list[str] = []
     for who in inp.recipients:
         if "@" in who:
             emails = [who.strip().lower()]
-            if inp.kind == "mention" and not s.scalars(select(Agent.id).where(Agent.email == emails[0], Agent.active)).first():
+            if inp.kind in SWITCHABLE_KINDS and not s.scalars(select(Agent.id).where(Agent.email == emails[0], Agent.active)).first():
                 emails = []
         elif who == "requester":
             emails = [inp.requester_email.strip().lower()] if inp.requester_email.strip() else []
@@ -96,16 +99,20 @@ class NotificationActivities:
 
     def record(self, s: Session, inp: NotifyInput) -> tuple[NotifyResult, list[Pending]]:
         """The outbox rows of one notice, in the caller's transaction; and the rows of it still
-        to deliver (new, or left pending by a crash before their delivery started)."""
-        recorded, already, pending = [], [], []
+        to deliver (new, or left pending by a crash before their delivery started). A mail the
+        agent has switched off is recorded `suppressed`, with the reason, and not delivered."""
+        recorded, already, suppressed, pending = [], [], [], []
         recipients, unresolved = resolve_recipients(s, inp)
         targets = [(email, "email") for email in recipients]
         targets += [(f"{outbox.WEBHOOK_PREFIX}{hook.name}", "webhook") for hook in webhooks_for(s, inp.kind)]
         for recipient, channel in targets:
             audience = outbox.audience_of(inp.kind, recipient)
+            off = channel == "email" and preferences.switched_off(s, recipient, inp.kind)
             row = {"number": inp.number, "seq": inp.seq, "kind": inp.kind, "recipient": recipient,
                    "subject": inp.subject[:300], "data": inp.data, "channel": channel, "audience": audience,
-                   "status": "pending", "attempts": 0, "requester_name": inp.requester_name[:200],
+                   "status": preferences.SUPPRESSED if off else "pending", "attempts": 0,
+                   "last_error": preferences.suppressed_reason(recipient, inp.kind) if off else None,
+                   "requester_name": inp.requester_name[:200],
                    # signed links are for the customer's own mail only
                    "links": list(inp.links) if audience == "customer" else [],
                    "links_expire_at": inp.links_expire_at if audience == "customer" else None}
@@ -113,7 +120,7 @@ class NotificationActivities:
             inserted = s.execute(dialect_insert(s, Notification).values(**row).on_conflict_do_nothing(
                 index_elements=["number", "seq", "recipient", "kind"]).returning(Notification.id)).first()
             if channel == "email":
-                (recorded if inserted is not None else already).append(recipient)
+                (already if inserted is None else suppressed if off else recorded).append(recipient)
             found = s.execute(select(Notification.id, Notification.status).where(
                 Notification.number == inp.number, Notification.seq == inp.seq, Notification.recipient == recipient,
                 Notification.kind == inp.kind)).one()
@@ -121,7 +128,7 @@ class NotificationActivities:
                 pending.append(Pending(found.id, inp.number, inp.seq, f"{inp.kind} {channel} for #{inp.number}"))
         if unresolved:
             activity.logger.info("ticket %s %s: nobody fills %s", inp.number, inp.kind, unresolved)
-        return NotifyResult(recorded=recorded, already=already, unresolved=unresolved), pending
+        return NotifyResult(recorded=recorded, already=already, unresolved=unresolved, suppressed=suppressed), pending
 
     def start_deliveries(self, pending: list[Pending]) -> None:
         """Start the delivery workflow of each row (retried with backoff until sent or given up)."""

@@ -109,6 +109,7 @@ class NotifyResult:
     recorded: list[str]  # recipients newly notified by this call
     already: list[str]  # recipients notified before (a retry)
     unresolved: list[str]  # roles nobody fills (e.g. no assignee)
+    suppressed: list[str] = field(default_factory=list)  # recorded, not sent: the agent switched the kind off
 
 
 @dataclass

@@ -74,8 +74,9 @@ def delete_webhook(name: Name, me: AdminDep, sessions: SessionsDep) -> Response:
 @router.get("/admin/notifications", response_model=list[OutboxEntryOut], responses=ERRORS)
 def list_notifications(me: SupervisorDep, sessions: SessionsDep,
                        number: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
-                       status_: Annotated[Literal["pending", "sent", "failed"] | None, Query(alias="status")] = None,
+                       status_: Annotated[Literal["pending", "sent", "failed", "suppressed"] | None, Query(alias="status")] = None,
                        limit: Annotated[int, Query(ge=1, le=1000)] = 100) -> list[OutboxEntryOut]:
-    """The outbox, newest first: every notification with its channel, status, attempts and last error."""
+    """The outbox, newest first: every notification with its channel, status, attempts and last error
+    (for a suppressed one, why it was not sent)."""
     with sessions() as s:
         return [OutboxEntryOut(**vars(e)) for e in outbox.list_outbox(s, number=number, status=status_, limit=limit)]

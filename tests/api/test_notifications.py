@@ -18,7 +18,7 @@ from sqlalchemy import select
 from activities.webhooks import verify_signature
 from models.links import verify_link
 from models.tables import Notification
-from tests.api.conftest import running_desk
+from tests.api.conftest import running_desk, token_for
 from tests.notification_servers import Mailbox, WebhookReceiver, eventually, mailbox
 
 SECRET = "api-test-link-secret-0123456789"
@@ -215,3 +215,65 @@ async def test_webhook_administration_validates_and_never_shows_the_secret(desk)
     assert missing.status_code == 404 and missing.json()["error"]["type"] == "WebhookNotFound"
     assert (await desk.http.delete("/admin/webhooks/pager", headers=admin)).status_code == 204
     assert (await desk.http.delete("/admin/webhooks/pager", headers=admin)).status_code == 404
+
+
+async def test_the_assignee_is_mailed_assignments_and_replies_unless_switched_off_and_webhooks_get_them(
+        dev_server, database, task_queue, monkeypatch):
+    with mailbox() as box, WebhookReceiver() as hooks:
+        async with mailing_desk(dev_server, database, task_queue, monkeypatch, box) as desk:
+            r = await desk.http.post("/admin/webhooks", headers=desk.auth("admin"), json={
+                "name": "agents", "url": hooks.url + "/agents", "secret": "agents-shared-secret-0",
+                "kinds": ["assigned", "customer_replied"]})
+            assert r.status_code == 201, r.text
+            number = (await desk.create(subject="Scanner offline")).json()["number"]
+            routed = (await desk.wait_routed(number))["assignee"]
+            assert routed is not None
+            # Routing gave it to someone: they are told.
+            msg = (await eventually(lambda: [m for m in box.to(routed) if "Assigned to you" in m["Subject"]],
+                                    what="routing's assignment mail"))[0]
+            assert f"[#{number}]" in msg["Subject"] and "Routing assigned" in texts(msg)[0]
+
+            # A supervisor hands it to a colleague: the colleague is told, by whom.
+            target = "sky@demo.example" if routed != "sky@demo.example" else "sam@demo.example"
+            assert (await desk.act(number, role="supervisor", kind="assign", assignee=target)).status_code == 200
+            msg = (await eventually(lambda: [m for m in box.to(target) if "Assigned to you" in m["Subject"]],
+                                    what="the assignment mail"))[0]
+            text, html = texts(msg)
+            assert "Sue Supervisor assigned" in text and f"#{number}" in html and "/portal/t/" not in text + html
+
+            # The requester writes (passed on by the supervisor): the assignee reads it by mail.
+            r = await desk.http.post(f"/tickets/{number}/customer-replies", json={"body": "Still <offline>."},
+                                     headers=desk.auth("supervisor"))
+            assert r.status_code == 202, r.text
+            msg = (await eventually(lambda: [m for m in box.to(target) if "replied" in m["Subject"]],
+                                    what="the reply mail"))[0]
+            text, html = texts(msg)
+            assert "Still <offline>." in text and "Still &lt;offline&gt;." in html
+
+            # The assignee switches replies off: the next one is kept back, and the outbox says why.
+            mine = {"Authorization": f"Bearer {token_for(desk.db.sessions, target)}"}
+            r = await desk.http.put("/me/notification-preferences", json={"customer_replied": False}, headers=mine)
+            assert r.status_code == 200 and r.json() == {"assigned": True, "customer_replied": False, "mention": True}
+            assert (await desk.http.get("/me/notification-preferences", headers=mine)).json() == r.json()
+            for kind in ("sla_escalation", "nonsense"):
+                bad = await desk.http.put("/me/notification-preferences", json={kind: False}, headers=mine)
+                assert bad.status_code == 422 and [f["field"] for f in bad.json()["error"]["fields"]] == [kind], bad.text
+            r = await desk.http.post(f"/tickets/{number}/customer-replies", json={"body": "Any news?"},
+                                     headers=desk.auth("supervisor"))
+            assert r.status_code == 202, r.text
+            [kept] = await eventually(lambda: [x for x in outbox(desk, number) if x.kind == "customer_replied"
+                                               and x.recipient == target and x.status == "suppressed"],
+                                      what="the suppressed row")
+            assert "notification preferences" in kept.last_error and kept.sent_at is None
+            listed = (await desk.http.get("/admin/notifications", params={"number": number, "status": "suppressed"},
+                                          headers=desk.auth("supervisor"))).json()
+            assert [(n["kind"], n["recipient"]) for n in listed] == [("customer_replied", target)]
+            assert len([m for m in box.to(target) if "replied" in m["Subject"]]) == 1
+
+            # The webhook is no agent: it gets every notice of its kinds, the kept-back one too.
+            got = await eventually(lambda: (k := [json.loads(h.body) for h in hooks.requests]) and
+                                   sum(p["kind"] == "customer_replied" for p in k) == 2 and k, what="the webhooks")
+            assert {p["kind"] for p in got} == {"assigned", "customer_replied"}
+            assert all(verify_signature("agents-shared-secret-0", h.body, h.headers["x-servicedesk-signature"])
+                       for h in hooks.requests)
+            assert {p["data"]["body"] for p in got if p["kind"] == "customer_replied"} == {"Still <offline>.", "Any news?"}
