@@ -23,6 +23,7 @@ from api.inbound.mail import routes as inbound_mail
 from api.inbound.mail.inbound import MailIntake
 from api.inbound.mail.smtp import SmtpListener
 from api.limits import BodySizeLimit
+from api.macros import routes as macros
 from api.me import routes as me_routes
 from api.openapi import install_openapi
 from api.params import known_query_parameters
@@ -106,6 +107,7 @@ def create_app(settings: Settings | None = None, *, temporal: Client | None = No
         webhooks_admin.router,  # webhooks and the outbox (docs/notifications.md)
         me_routes.router,  # the caller's own notification preferences (docs/notifications.md)
         reports.router,  # reports from the read model (docs/reports.md)
+        macros.router,  # canned responses, and applying one to a ticket (docs/macros.md)
         signin_passwords.router,  # web sign-in passwords (docs/console.md)
     )
     for router in json_routers:

@@ -89,8 +89,8 @@ def test_a_closed_ticket_takes_no_macro():
 @pytest.mark.parametrize("action,message", [
     (MacroReply(actor=ANN, macro=" ", body="b"), "macro:"),
     (MacroReply(actor=ANN, macro="m", body=""), "body: must not be empty"),
-    (MacroReply(actor=ANN, macro="m", body="b", status="closed"), "status:"),  # type: ignore[arg-type]
-    (MacroReply(actor=ANN, macro="m", body="b", priority="urgent"), "priority:"),  # type: ignore[arg-type]
+    (MacroReply(actor=ANN, macro="m", body="b", status="closed"), "status:"),
+    (MacroReply(actor=ANN, macro="m", body="b", priority="urgent"), "priority:"),
     (MacroReply(actor=ANN, macro="m", body="b", add=["two words"]), "tags:"),
 ])
 def test_invalid_fields_are_refused_naming_the_field(action, message):
