@@ -13,6 +13,7 @@ from api.macros import service
 from api.macros.schemas import MacroIn, MacroOut, MacroPreview, MacroUpdate, Scope
 from api.params import MAX_ID, TicketNumber
 from api.schemas import Slug
+from api.tickets.acting import etag, if_match_seq
 from api.tickets.gateway import TicketGateway
 from api.tickets.schemas import TicketOut
 from api.tickets.scope import VisibleTicket
@@ -21,6 +22,8 @@ router = APIRouter(tags=["Macros"])
 MacroId = Annotated[int, Path(ge=1, le=MAX_ID, description="The macro's id")]
 IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", min_length=1, max_length=255,
                                               description="Retrying with the same key never applies twice.")]
+IfMatch = Annotated[str | None, Header(alias="If-Match", max_length=40, description=(
+    "The ETag of GET /tickets/{number}: apply only if nothing happened to the ticket since, else 409 StaleView"))]
 ERRORS = {403: {"description": "Not allowed for this role, or not a macro the caller may manage"},
           422: {"description": "A field is invalid; the body names it (a template's problems with their line)"}}
 NOT_FOUND = {404: {"description": "No such macro, or not one the caller may use"}}
@@ -81,11 +84,16 @@ async def preview_macro(number: TicketNumber, macro_id: MacroId, me: AgentDep, s
 
 @router.post("/tickets/{number}/macros/{macro_id}/apply", response_model=TicketOut,
              responses=ERRORS | {404: {"description": "No such ticket or macro"},
-                                 409: {"description": "The ticket's status forbids a step, or it is closed: nothing changed"}},
+                                 409: {"description": "The ticket's status forbids a step, it is closed, or it changed "
+                                                    "since If-Match: nothing changed"}},
              dependencies=[VisibleTicket])
 async def apply_macro(number: TicketNumber, macro_id: MacroId, me: AgentDep, sessions: SessionsDep, request: Request,
-                      idempotency_key: IdempotencyKey = None) -> TicketOut:
+                      response: Response, idempotency_key: IdempotencyKey = None,
+                      if_match: IfMatch = None) -> TicketOut:
     """Reply with the macro and set its status, priority and tags, as one update of the ticket:
-    all of it, or (refused) nothing. Answers with the ticket as it is after."""
-    view = await service.apply(sessions, _gateway(request), me, macro_id, number, idempotency_key)
+    all of it, or (refused) nothing. Answers with the ticket as it is after. With `If-Match` (the
+    ETag of `GET /tickets/{number}`), only if nothing happened to the ticket since."""
+    view = await service.apply(sessions, _gateway(request), me, macro_id, number, idempotency_key,
+                               if_last_seq=if_match_seq(if_match))
+    response.headers["ETag"] = etag(view.ticket.last_seq)
     return TicketOut.from_view(view)

@@ -32,6 +32,7 @@ from api.deps import Principal
 from api.errors import ApiError
 from api.macros import rendering
 from api.macros.schemas import MacroIn, MacroOut, MacroPreview, MacroUpdate
+from api.tickets import acting
 from api.tickets.gateway import TicketGateway
 from models import action_keys, queries
 from models import macros as store
@@ -266,23 +267,31 @@ async def preview(sessions: sessionmaker[Session], gateway: TicketGateway, me: P
 
 
 async def apply(sessions: sessionmaker[Session], gateway: TicketGateway, me: Principal, macro_id: int, number: int,
-                idempotency_key: str | None = None) -> m.TicketView:
+                idempotency_key: str | None = None, if_last_seq: int | None = None) -> m.TicketView:
     """Reply with the macro and set what it sets, as one update of the ticket's workflow (the
     `macro` action): all of it or, refused, nothing. A retry with the same Idempotency-Key
     answers with the first outcome instead of applying it twice; the same key with another
-    ticket or macro is refused."""
+    ticket or macro is refused. With `if_last_seq` (the API's If-Match), only if that is still
+    the ticket's last event: else 409 StaleView naming what happened since (docs/console.md)."""
     macro, view = await _macro_and_view(sessions, gateway, me, macro_id, number)
     if view.ticket.status == Status.CLOSED:  # the workflow would refuse it too; no key is claimed for it
         raise ApiError("TicketClosed", f"ticket {number} is closed; nothing can change it")
     action = action_for(macro, render_for_ticket(macro, view, me), me)
-    if not idempotency_key:
-        return await gateway.act(number, action)
-    await run_in_threadpool(_claim_key, sessions, me, idempotency_key, number, macro_id)
     try:
-        return await gateway.act(number, action, update_id=f"{me.agent_id}:{idempotency_key}")
+        if not idempotency_key:
+            return await gateway.act(number, action, if_last_seq=if_last_seq)
+        await run_in_threadpool(_claim_key, sessions, me, idempotency_key, number, macro_id)
+        try:
+            return await gateway.act(number, action, update_id=f"{me.agent_id}:{idempotency_key}",
+                                     if_last_seq=if_last_seq)
+        except ApiError as err:
+            if err.status < 500:  # refused: nothing applied under the key, which is free again
+                await run_in_threadpool(_release_key, sessions, me, idempotency_key)
+            raise
     except ApiError as err:
-        if err.status < 500:  # refused: nothing applied under the key, which is free again
-            await run_in_threadpool(_release_key, sessions, me, idempotency_key)
+        if err.type == "StaleView" and if_last_seq is not None:
+            # The actions endpoint's refusal, with what happened since (api/tickets/acting.py).
+            raise await run_in_threadpool(acting._stale, sessions, number, if_last_seq, err) from err
         raise
 
 

@@ -109,6 +109,10 @@ async def test_preview_then_apply_lands_the_reply_and_its_effects_together(sqlit
         other = await http.post("/macros", json={"name": "Other", "body": "Hello"}, headers=sam)
         reused = await http.post(f"/tickets/{number}/macros/{other.json()['id']}/apply", headers=sam | key)
         assert reused.status_code == 422 and reused.json()["error"]["type"] == "IdempotencyKeyReused"
+        assert applied.headers["ETag"] == f'"{after["last_seq"]}"'
+        stale = await http.post(f"/tickets/{number}/macros/{other.json()['id']}/apply",
+                                headers=sam | {"If-Match": f'"{before["last_seq"]}"'})  # the view before the macro
+        assert stale.status_code == 409 and stale.json()["error"]["type"] == "StaleView", stale.text
 
         # One update: the steps' events share its time, in order, each the agent's (then the new
         # priority's SLA policy follows, as after any priority change).
