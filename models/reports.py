@@ -1,7 +1,7 @@
 """Report queries on the read model (tickets, ticket_events, sla_milestones, survey_responses,
 and the SLA policies' calendars and pause statuses): SQLAlchemy Core only, portable between
 SQLite and PostgreSQL. Counting and grouping happen in SQL where it is portable; bucketing by
-day, business time and percentiles happen in Python (api/reports/figures.py) on the rows fetched here.
+day, business time and percentiles happen in Python (models/reporting/figures.py) on the rows fetched here.
 Datetimes may come back naive from SQLite: they are UTC, and `utc` says so.
 
 The period [start, end) selects tickets by `created_at`, except where a function says otherwise
@@ -104,7 +104,7 @@ def ticket_times(s: Session, f: Filters) -> list[TicketTimes]:
 def status_events(s: Session, f: Filters) -> dict[int, list[tuple[datetime, str | None]]]:
     """number -> [(at, status after the event, None if it left the status as it was)] in seq
     order, for the tickets created in the period: what the pause intervals are made of
-    (api/reports/clock.py). The events that changed the status (status_to set), plus each
+    (models/reporting/clock.py). The events that changed the status (status_to set), plus each
     ticket's first event after its creation (seq 2) even when it changed nothing: the SLA
     clocks look at the status after every action but not at creation, so a status that is
     itself a pause status ("new", if a policy says so) pauses them from that first action on.

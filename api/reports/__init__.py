@@ -1,3 +1,3 @@
-"""Reports for supervisors from the read model: the figures (figures.py, with the SLA clock's
-arithmetic for them in clock.py), their JSON/CSV routes (routes.py) and the board of tickets
-about to breach (breaching.py). The reports page (api/supervisor/) draws the same figures."""
+"""Reports for supervisors from the read model: their JSON/CSV routes (routes.py, the figures
+themselves are models/reporting/) and the board of tickets about to breach (breaching.py). The
+reports page (api/supervisor/) draws the same figures."""

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse, Response
 
 from api.deps import ManagerDep, SessionsDep
-from api.reports import figures as reports
+from models.reporting import figures as reports
 from api.reports.filters import report_filters
 from api.tickets.scope import ScopeDep, scoped_filters
 from models.reports import Filters

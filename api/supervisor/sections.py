@@ -1,4 +1,4 @@
-"""The reports page's content: the same report functions as GET /reports/... (api/reports/figures.py),
+"""The reports page's content: the same report functions as GET /reports/... (models/reporting/figures.py),
 turned into key figures, charts (api/supervisor/charts.py) and the tables of their figures."""
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from typing import Any
 from markupsafe import Markup
 from sqlalchemy.orm import Session
 
-from api.reports import figures as reports
+from models.reporting import figures as reports
 from api.supervisor.charts import Series, columns, hbars, hours
 from models.reports import Filters
 from workflows.messages import PRIORITIES

@@ -257,7 +257,7 @@ async def test_roles_and_bad_parameters(reports):
 
 
 def test_period_helper_is_inclusive():
-    from api.reports.figures import days, nearest_rank
+    from models.reporting.figures import days, nearest_rank
     from models.reports import Filters
 
     f = Filters(start=datetime(2026, 3, 2, tzinfo=timezone.utc), end=datetime(2026, 3, 4, tzinfo=timezone.utc))

@@ -1,4 +1,4 @@
-"""The reports' durations (api/reports/clock.py): business time minus the time a ticket waited.
+"""The reports' durations (models/reporting/clock.py): business time minus the time a ticket waited.
 
 Examples with the wall times written out, then hypothesis properties checked against oracles
 that do not share the module's code: a minute-by-minute count on a UTC 09:00-17:00 weekday
@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from activities.calendars import build_calendar
-from api.reports.clock import active_seconds, merged, pause_statuses, pauses_from_events
+from models.reporting.clock import active_seconds, merged, pause_statuses, pauses_from_events
 from models.seed import OFFICE_HOURS
 from workflows import sla
 from workflows.business_time import business_seconds_between

@@ -4,7 +4,7 @@ time on each ticket's SLA calendar, statistics, and each report as JSON and as a
 Business time: a ticket's durations are measured on the calendar of its SLA policy (24x7 UTC for
 a ticket without a policy, or a policy without a calendar), minus the time its SLA clocks were
 paused (its policy's pause statuses, `pending` by default), read from the status changes in
-ticket_events (api/reports/clock.py). Statistics: mean; median (the mean of the middle two for
+ticket_events (models/reporting/clock.py). Statistics: mean; median (the mean of the middle two for
 an even count); p90 by nearest rank (the ceil(0.9 n)-th smallest value)."""
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from api.reports import clock as report_clock
+from models.reporting import clock as report_clock
 from models import reports as q
 from models.business_hours import weekly_minutes, zone_offsets
 from workflows.sla_types import Calendar
