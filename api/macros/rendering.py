@@ -79,12 +79,13 @@ _env.globals = {}
 
 def problems(source: str) -> list[Problem]:
     """What is wrong with `source` as a macro's text (nothing: an empty list)."""
+    found: list[Problem] = []
     try:
-        tree = _env.parse(source)
+        _walk(_env.parse(source), 1, found)
     except TemplateSyntaxError as err:
         return [Problem(err.lineno or 1, f"not a valid template: {err.message}")]
-    found: list[Problem] = []
-    _walk(tree, 1, found)
+    except RecursionError:
+        return [Problem(1, "nested too deeply")]
     if found:
         return found
     try:

@@ -12,8 +12,10 @@ from api.schemas import Slug, Strict, Tag
 from models.macros import Macro
 from workflows import messages as m
 
-MacroName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=m.MAX_MACRO_NAME_CHARS)]
-Template = Annotated[str, StringConstraints(min_length=1, max_length=m.MAX_BODY_CHARS), Field(
+# No NUL characters: PostgreSQL's text refuses them.
+MacroName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=m.MAX_MACRO_NAME_CHARS,
+                                             pattern=r"^[^\x00]*$")]
+Template = Annotated[str, StringConstraints(min_length=1, max_length=m.MAX_BODY_CHARS, pattern=r"^[^\x00]*$"), Field(
     description="The reply, a Jinja2 template with the placeholders " + ", ".join(f"{{{{ {p} }}}}" for p in PLACEHOLDER_NAMES)
     + "; filters, {% if %} and ~ are allowed, nothing else (docs/macros.md)",
     examples=["Hi {{ requester.name }},\n\ncould you send us the logs for #{{ ticket.number }}?\n\n{{ agent.name }}"])]

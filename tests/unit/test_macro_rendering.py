@@ -39,6 +39,8 @@ def test_text_filters_and_conditions_render():
     ("{{ 'x' * 999999999 }}", 1, "arithmetic is not allowed"),
     ("{% set x = 1 %}", 1, "{% set %} is not allowed"),
     ("{{ ticket.number | truncate }}", 1, "does not render"),
+    pytest.param("{{ " + "(" * 5000 + "ticket.number" + ")" * 5000 + " }}", 1, "nested too deeply", id="deep-parentheses"),
+    pytest.param("{% if 1 %}" * 2000 + "{% endif %}" * 2000, 1, "nested too deeply", id="deep-ifs"),
 ])
 def test_a_template_that_cannot_work_is_refused_with_its_line(source, line, says):
     found = problems(source)
