@@ -10,6 +10,7 @@ from fastapi import Depends, FastAPI
 from sqlalchemy.orm import Session, sessionmaker
 from temporalio.client import Client
 
+from api import console
 from api import supervisor as supervisor_pages
 from api.admin import availability, directory, health
 from api.admin import routing as routing_admin
@@ -115,5 +116,6 @@ def create_app(settings: Settings | None = None, *, temporal: Client | None = No
     install_openapi(app)  # every error answer documented, in the one shape
     install_portal(app)  # the customer portal's pages (docs/portal.md)
     app.include_router(signin.router)  # the web pages' sign-in (docs/console.md)
+    app.include_router(console.router)  # the agents' console (docs/console.md)
     app.include_router(supervisor_pages.router)  # reports as charts (docs/reports.md)
     return app

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Select, case, func, or_, select
 from sqlalchemy.orm import Session
 
 from models.tables import Agent, Team, TicketEventRow, TicketIntake, TicketRow
 from models.team_scope import Scope
+from workflows.vocabulary import PRIORITIES
 
 SORTS = {
     "-created_at": (TicketRow.created_at.desc(), TicketRow.number.desc()),
@@ -17,6 +19,9 @@ SORTS = {
     "updated_at": (TicketRow.updated_at.asc(), TicketRow.number.asc()),
     "-number": (TicketRow.number.desc(),),
     "number": (TicketRow.number.asc(),),
+    # The SLA's next breach, soonest first; tickets without one last.
+    "next_breach": (TicketRow.sla_next_breach_at.is_(None), TicketRow.sla_next_breach_at.asc(), TicketRow.number.asc()),
+    "-priority": (case({p: i for i, p in enumerate(PRIORITIES)}, value=TicketRow.priority).desc(), TicketRow.number.desc()),
 }
 
 
@@ -30,10 +35,13 @@ class TicketFilter:
     requester: str | None = None
     text: str | None = None
     sla: list[str] = field(default_factory=list)  # ok | at_risk | breached
+    teams: list[str] = field(default_factory=list)  # in any of these teams (the console's "my teams")
+    breach_before: datetime | None = None  # the SLA's next breach is due before this
     scope: Scope = field(default_factory=Scope)  # the teams' tickets the caller may see
 
 
-def _filtered(f: TicketFilter) -> Select:
+def filtered(f: TicketFilter) -> Select:
+    """The tickets `f` selects (a query to count, order and page)."""
     q = select(TicketRow).where(f.scope.visible(TicketRow.team))
     if f.status:
         q = q.where(TicketRow.status.in_(f.status))
@@ -43,6 +51,10 @@ def _filtered(f: TicketFilter) -> Select:
         q = q.where(TicketRow.category == f.category)
     if f.team:
         q = q.where(TicketRow.team == f.team)
+    if f.teams:
+        q = q.where(TicketRow.team.in_(f.teams))
+    if f.breach_before is not None:
+        q = q.where(TicketRow.sla_next_breach_at < f.breach_before)
     if f.assignee == "none":
         q = q.where(TicketRow.assignee.is_(None))
     elif f.assignee:
@@ -60,7 +72,7 @@ def _filtered(f: TicketFilter) -> Select:
 
 
 def search_tickets(s: Session, f: TicketFilter, *, limit: int, offset: int, sort: str = "-created_at") -> tuple[list[TicketRow], int]:
-    q = _filtered(f)
+    q = filtered(f)
     total = s.scalar(select(func.count()).select_from(q.subquery())) or 0
     rows = list(s.scalars(q.order_by(*SORTS[sort]).limit(limit).offset(offset)))
     return rows, total

@@ -1,1 +1,10 @@
-"""The agents' console: queues and the ticket page, on the same gateway as the API."""
+"""The agents' console (docs/console.md): queues, bulk actions, the ticket page and its live
+part, on the same gateway and the same `act` update as the API (api/tickets/acting.py)."""
+
+from fastapi import APIRouter
+
+from api.console import bulk, live, queues, ticket
+
+router = APIRouter(include_in_schema=False)
+for part in (queues.router, bulk.router, ticket.router, live.router):
+    router.include_router(part)

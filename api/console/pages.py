@@ -4,11 +4,14 @@ page carries."""
 
 from __future__ import annotations
 
+from datetime import datetime, timezone
+from functools import lru_cache
 from typing import Any
 
 from fastapi.responses import HTMLResponse
+from jinja2 import Environment
 
-from api.portal.pages import environment
+from api.portal import pages as portal
 
 # Scripts and styles from this site only (the console's own script and htmx, both committed
 # under api/static/ with their licences); live updates come over the same origin (connect-src).
@@ -22,6 +25,43 @@ HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "X-Frame-Options": "DENY",
 }
+
+
+def in_words(seconds: float) -> str:
+    """A duration as people say it: 45 s, 25 min, 3 h 10 min, 2 d 4 h."""
+    seconds = abs(int(seconds))
+    if seconds < 60:
+        return f"{seconds} s"
+    minutes = seconds // 60
+    if minutes < 60:
+        return f"{minutes} min"
+    hours, minutes = divmod(minutes, 60)
+    if hours < 24:
+        return f"{hours} h {minutes} min" if minutes else f"{hours} h"
+    days, hours = divmod(hours, 24)
+    return f"{days} d {hours} h" if hours else f"{days} d"
+
+
+def _aware(value: datetime) -> datetime:
+    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+
+
+def due(value: datetime, now: datetime) -> str:
+    """A deadline from now: "in 25 min", or "overdue by 3 h"."""
+    left = (_aware(value) - now).total_seconds()
+    return f"in {in_words(left)}" if left >= 0 else f"overdue by {in_words(left)}"
+
+
+def ago(value: datetime, now: datetime) -> str:
+    return f"{in_words((now - _aware(value)).total_seconds())} ago"
+
+
+@lru_cache(maxsize=1)
+def environment() -> Environment:
+    """The portal's environment (its loader, autoescape, StrictUndefined) with the console's filters."""
+    env = portal.environment().overlay()
+    env.filters.update(due=due, ago=ago, business=in_words)
+    return env
 
 
 def render(template: str, status: int = 200, **context: Any) -> HTMLResponse:

@@ -10,6 +10,7 @@ from typing import Annotated
 from fastapi import APIRouter, File, Path, Request, UploadFile
 from fastapi.responses import Response
 from pydantic import BaseModel
+from sqlalchemy.orm import Session, sessionmaker
 from starlette.concurrency import run_in_threadpool
 
 from api.deps import AgentDep, ReaderDep, SessionsDep
@@ -85,22 +86,24 @@ async def upload(number: TicketNumber, request: Request, me: AgentDep, sessions:
     """Store a file with the ticket for an agent; reference its id in a reply or note."""
     limit = request.app.state.settings.max_attachment_bytes
     data = await file.read(limit + 1)
+    return await run_in_threadpool(accept_upload, sessions, number, file.filename, file.content_type, data, limit, me.email)
+
+
+def accept_upload(sessions: sessionmaker[Session], number: int, filename: str | None, content_type: str | None,
+                  data: bytes, limit: int, uploaded_by: str) -> AttachmentStored:
+    """Check and keep a file an agent uploads to a ticket (the API's and the console's upload)."""
     if len(data) > limit:
         raise ApiError("PayloadTooLarge", f"file: larger than {limit} bytes",
                        [{"field": "file", "message": f"at most {limit} bytes"}])
-    verdict = check_attachment(file.filename, file.content_type, data, limit)
+    verdict = check_attachment(filename, content_type, data, limit)
     if not isinstance(verdict, Accepted):
         raise ApiError("AttachmentRefused", f"file: {verdict.reason}", [{"field": "file", "message": verdict.reason}])
-
-    def store() -> AttachmentStored:
-        with sessions.begin() as s:
-            ticket = queries.ticket_row(s, number)
-            if ticket is None and not queries.ledgered(s, number):
-                raise ApiError("TicketNotFound", f"ticket {number} does not exist")
-            if ticket is not None and ticket.status == "closed":  # as a note on it would be refused
-                raise ApiError("TicketClosed", f"ticket {number} is closed: it takes no more files")
-            row = store_attachment(s, number=number, filename=verdict.filename, content_type=verdict.content_type,
-                                   data=data, uploaded_by=me.email)
-            return AttachmentStored(id=row.id, filename=row.filename, content_type=row.content_type, size=row.size)
-
-    return await run_in_threadpool(store)
+    with sessions.begin() as s:
+        ticket = queries.ticket_row(s, number)
+        if ticket is None and not queries.ledgered(s, number):
+            raise ApiError("TicketNotFound", f"ticket {number} does not exist")
+        if ticket is not None and ticket.status == "closed":  # as a note on it would be refused
+            raise ApiError("TicketClosed", f"ticket {number} is closed: it takes no more files")
+        row = store_attachment(s, number=number, filename=verdict.filename, content_type=verdict.content_type,
+                               data=data, uploaded_by=uploaded_by)
+        return AttachmentStored(id=row.id, filename=row.filename, content_type=row.content_type, size=row.size)

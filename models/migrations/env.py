@@ -9,8 +9,10 @@ import models.webhooks  # puts webhooks on Base.metadata
 import models.portal  # puts used_links on Base.metadata
 import models.audit.archive  # puts audit_archives on Base.metadata
 import models.action_keys  # puts action_keys on Base.metadata
-import models.macros  # puts macros on Base.metadata
 import models.notification_preferences  # puts agent_notification_preferences on Base.metadata
+import models.macros  # puts macros on Base.metadata
+import models.saved_views  # puts saved_views on Base.metadata
+import models.presence  # puts ticket_presence on Base.metadata
 import models.web_sessions  # noqa: F401  # puts web_sessions on Base.metadata (the others bind `models`, used)
 
 config = context.config
