@@ -16,11 +16,17 @@ from typing import Any
 from sqlalchemy import distinct, func, or_, select
 from sqlalchemy.orm import Session
 
-from models.tables import (BusinessCalendar, SlaMilestoneRow, SlaPolicy, SurveyResponse, Team, TicketEventRow,
-                           TicketRow)
+from models.tables import (Agent, BusinessCalendar, SlaMilestoneRow, SlaPolicy, SurveyResponse, Team,
+                           TicketEventRow, TicketRow)
 from models.team_scope import Scope
-from workflows.vocabulary import DONE_STATUSES
 from models.utc import as_utc
+from workflows.vocabulary import ACTIVE_STATUSES, DONE_STATUSES, Status
+
+# The events the response clocks follow (workflows/sla.py `observe`): an agent's public reply
+# answers the customer, the customer's message asks again. tests/unit/test_report_responses.py
+# holds them to the actions that say so (answers_customer, customer_wrote).
+ANSWER_KINDS = ("reply",)
+CUSTOMER_KINDS = ("customer_reply",)
 
 T = TicketRow.__table__
 M = SlaMilestoneRow.__table__
@@ -116,6 +122,58 @@ def status_events(s: Session, f: Filters) -> dict[int, list[tuple[datetime, str 
     for number, at, status_to in s.execute(q):
         out.setdefault(number, []).append((as_utc(at), status_to))  # type: ignore[arg-type]  # an event's at is never NULL
     return out
+
+
+def conversation_events(s: Session, f: Filters) -> dict[int, list[tuple[datetime, str, str | None]]]:
+    """number -> [(at, kind, status after it or None)] in seq order, for the tickets created in
+    the period: the agents' public replies, the customers' messages, and the events that
+    resolved or closed the ticket (which stop a response clock without answering). What the
+    next-response waits are made of (models/reporting/figures.py)."""
+    q = (select(E.c.number, E.c.at, E.c.kind, E.c.status_to).select_from(E.join(T, T.c.number == E.c.number))
+         .where(*_created_in(f), E.c.seq > 1,
+                or_(E.c.kind.in_(ANSWER_KINDS + CUSTOMER_KINDS), E.c.status_to.in_(DONE_STATUSES)))
+         .order_by(E.c.number, E.c.seq))
+    out: dict[int, list[tuple[datetime, str, str | None]]] = {}
+    for number, at, kind, status_to in s.execute(q):
+        out.setdefault(number, []).append((as_utc(at), kind, status_to))  # type: ignore[arg-type]  # an event's at is never NULL
+    return out
+
+
+@dataclass(frozen=True)
+class Resolution:
+    """A ticket resolved in the period (whenever created): its first resolution in it, and
+    the times it was reopened after that (whenever, up to now)."""
+
+    number: int
+    team: str | None
+    resolved_at: datetime
+    reopened_at: list[datetime]
+
+
+def resolutions(s: Session, f: Filters) -> list[Resolution]:
+    """The tickets an event resolved inside the period (status_to resolved), each with the
+    reopenings (resolved -> an active status) that followed its first resolution in it."""
+    resolved = E.c.status_to == Status.RESOLVED
+    reopened = (E.c.status_from == Status.RESOLVED) & E.c.status_to.in_(ACTIVE_STATUSES)
+    q = (select(E.c.number, T.c.team, E.c.at, resolved.label("resolves")).select_from(E.join(T, T.c.number == E.c.number))
+         .where(*_dims(f), E.c.at >= f.start,
+                or_(resolved & (E.c.at < f.end), reopened))
+         .order_by(E.c.number, E.c.seq))
+    found: dict[int, Resolution] = {}
+    for number, team, at, resolves in s.execute(q):
+        at = as_utc(at)
+        if resolves and at < f.end and number not in found:
+            found[number] = Resolution(number, team, at, [])  # type: ignore[arg-type]  # an event's at is never NULL
+        elif not resolves and number in found:
+            found[number].reopened_at.append(at)  # type: ignore[arg-type]  # an event's at is never NULL
+    return list(found.values())
+
+
+def agent_names(s: Session, emails: set[str]) -> dict[str, str]:
+    """e-mail -> the agent's name, for the addresses that are agents' (others are left out)."""
+    if not emails:
+        return {}
+    return {email: name for email, name in s.execute(select(Agent.email, Agent.name).where(Agent.email.in_(sorted(emails))))}
 
 
 def policy_pause_statuses(s: Session, policy_names: set[str]) -> dict[str, list[str]]:

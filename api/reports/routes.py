@@ -57,7 +57,7 @@ def backlog(request: Request, me: ManagerDep, sessions: SessionsDep, f: FiltersD
 
 @router.get("/response-times", responses=AS_CSV)
 def response_times(request: Request, me: ManagerDep, sessions: SessionsDep, f: FiltersDep, fmt: FormatQuery = None) -> Response:
-    """First-response and resolution times (business seconds) of tickets created in the period."""
+    """First-response, next-response and resolution times (business seconds) of tickets created in the period."""
     with sessions() as s:
         return _respond(request, "response-times", reports.response_times(s, f), f, fmt)
 
@@ -69,9 +69,16 @@ def sla(request: Request, me: ManagerDep, sessions: SessionsDep, f: FiltersDep, 
         return _respond(request, "sla", reports.sla(s, f), f, fmt)
 
 
+@router.get("/reopens", responses=AS_CSV)
+def reopens(request: Request, me: ManagerDep, sessions: SessionsDep, f: FiltersDep, fmt: FormatQuery = None) -> Response:
+    """Of the tickets resolved in the period, how many were reopened afterwards (the reopen rate), by team."""
+    with sessions() as s:
+        return _respond(request, "reopens", reports.reopens(s, f), f, fmt)
+
+
 @router.get("/agents", responses=AS_CSV)
 def agents(request: Request, me: ManagerDep, sessions: SessionsDep, f: FiltersDep, fmt: FormatQuery = None) -> Response:
-    """Per assignee: tickets handled and resolved, median resolution time, mean CSAT."""
+    """Per assignee (e-mail and name): tickets handled and resolved, median resolution time, mean CSAT."""
     with sessions() as s:
         return _respond(request, "agents", reports.agents(s, f), f, fmt)
 

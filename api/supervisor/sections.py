@@ -1,4 +1,4 @@
-"""The reports page's content: the same report functions as GET /reports/... (models/reporting/figures.py),
+"""The reports page's content: the same report functions as GET /reports/... (models/reporting/),
 turned into key figures, charts (api/supervisor/charts.py) and the tables of their figures."""
 
 from __future__ import annotations
@@ -11,37 +11,25 @@ from typing import Any
 from markupsafe import Markup
 from sqlalchemy.orm import Session
 
+from api.supervisor.charts import Series, columns, duration_unit, hbars
 from models.reporting import figures as reports
-from api.supervisor.charts import Series, columns, hbars, hours
+from models.reporting.digest import TABLES, all_tables, key_figures
+from models.reporting.digest import duration as hours
 from models.reports import Filters
-from workflows.messages import PRIORITIES
+from workflows.vocabulary import PRIORITIES
 
 NO_TICKETS = "No tickets in this period."
-WEEKLY_AFTER_DAYS = 62  # past two months, a bar per day is too thin to read: one per week
 
-
-def volume_bucket(f: Filters) -> str:
-    return "week" if len(reports.days(f)) > WEEKLY_AFTER_DAYS else "day"
-
-
-# The CSV downloads: the very tables GET /reports/<name>?format=csv answers.
-TABLES: dict[str, Callable[[Session, Filters, datetime], reports.Table]] = {
-    "volume": lambda s, f, now: reports.volume(s, f, volume_bucket(f)),
-    "backlog": lambda s, f, now: reports.backlog(s, f, now),
-    "response-times": lambda s, f, now: reports.response_times(s, f),
-    "sla": lambda s, f, now: reports.sla(s, f),
-    "agents": lambda s, f, now: reports.agents(s, f),
-    "satisfaction": lambda s, f, now: reports.satisfaction(s, f),
-    "categories": lambda s, f, now: reports.categories(s, f, 10),
-}
+# A cell of a figures table: its text, or its text and a second, quieter line (an agent's e-mail).
+Cell = str | tuple[str, str]
 
 
 @dataclass
 class Figures:
-    """A chart's figures as a table: header row, rows of text."""
+    """A chart's figures as a table: header row, rows of cells."""
 
     columns: list[str]
-    rows: list[list[str]]
+    rows: list[list[Cell]]
 
 
 @dataclass
@@ -72,14 +60,12 @@ def _short_day(iso: str) -> str:
     return f"{d.day} {d:%b}"
 
 
-def _hours_axis(v: float) -> str:
-    return f"{v:g} h"
-
-
-def figures_of(table: reports.Table) -> Figures:
+def figures_of(table: reports.Table, skip: tuple[str, ...] = ()) -> Figures:
     """A report's CSV table, readable: durations in hours and minutes, empty cells as a dash."""
-    heads = [c.removesuffix("_seconds").replace("_", " ") for c in table.columns]
-    rows = [[hours(v) if c.endswith("_seconds") else _n(v) for c, v in zip(table.columns, row)] for row in table.rows]
+    keep = [i for i, c in enumerate(table.columns) if c not in skip]
+    heads = [table.columns[i].removesuffix("_seconds").replace("_", " ") for i in keep]
+    rows: list[list[Cell]] = [[hours(row[i]) if table.columns[i].endswith("_seconds") else _n(row[i]) for i in keep]
+                              for row in table.rows]
     return Figures(heads, rows)
 
 
@@ -107,8 +93,9 @@ def backlog(t: reports.Table) -> Section:
         sec.empty = "No open tickets."
         return sec
     open_ = lambda v: f"{v:g} open"  # noqa: E731  # a named format, passed to each chart
-    prios = [p for p in reversed(PRIORITIES)]
-    sec.charts.append(hbars(prios, [Series("open", [now["by_priority"].get(p, 0) for p in prios], open_, "s3")],
+    prios = list(reversed(PRIORITIES))  # the most urgent first; each bar in its priority's colour
+    sec.charts.append(hbars(prios, [Series("open", [now["by_priority"].get(p, 0) for p in prios], open_,
+                                           classes=[f"p-{p}" for p in prios])],
                             title="Open now by priority"))
     teams = now["by_team"]
     sec.charts.append(hbars([_team(r["team"]) for r in teams], [Series("open", [r["open"] for r in teams], open_, "s1")],
@@ -119,24 +106,55 @@ def backlog(t: reports.Table) -> Section:
     return sec
 
 
+def _describe(stat: str, seconds: int) -> Callable[[float], str]:
+    return lambda v: f"{stat} {hours(v * seconds)}"
+
+
+def duration_chart(labels: list[str], parts: list[dict[str, Any]], title: str, empty: str) -> Markup:
+    """Mean, median and p90 of one duration per label, in the unit its longest value reads
+    best in (the ticks and the figures at the bars' ends in that unit; each bar's title in
+    hours and minutes)."""
+    found = [p[stat] for p in parts for stat in ("mean", "median", "p90") if p[stat] is not None]
+    unit = duration_unit(max(found, default=0))
+    series = [Series(stat if stat == "p90" else stat.capitalize(),
+                     [None if p[stat] is None else p[stat] / unit.seconds for p in parts],
+                     _describe(stat, unit.seconds), css)
+              for stat, css in (("mean", "s1"), ("median", "s2"), ("p90", "s4"))]
+    return hbars(labels, series, title=f"{title} by team (business {unit.words})", axis=unit.tick, figure=unit.figure,
+                 empty=empty, unit=unit.name)
+
+
 def response_times(t: reports.Table) -> Section:
     d = t.data
-    sec = Section("response-times", "First response and resolution times", "In business hours, on each ticket's "
-                  "SLA calendar; tickets created in the period that have a first response (or a resolution).",
-                  figures=figures_of(t))
+    sec = Section("response-times", "Response and resolution times", "In business hours, on each ticket's SLA "
+                  "calendar, time waiting on the customer left out; tickets created in the period. First response: "
+                  "to the first public reply. Next response: from each later message of the customer to the reply "
+                  "that answered it. Resolution: to the last resolution.", figures=figures_of(t))
     if d["tickets"] == 0:
         sec.empty = NO_TICKETS
         return sec
     parts = [("All teams", d["overall"])] + [(_team(r["team"]), r) for r in d["by_team"]]
     labels = [name for name, _ in parts]
-    for metric, title in (("first_response", "First response"), ("resolution", "Resolution")):
-        series = [Series(stat if stat == "p90" else stat.capitalize(),
-                         [None if p[metric][stat] is None else p[metric][stat] / 3600 for _, p in parts],
-                         lambda v, stat=stat: f"{stat} {hours(v * 3600)}", css)
-                  for stat, css in (("mean", "s1"), ("median", "s2"), ("p90", "s4"))]
-        sec.charts.append(hbars(labels, series, title=f"{title} time by team (business hours)", axis=_hours_axis,
-                                figure=lambda v: hours(v * 3600),
-                                empty=f"No {title.lower()}s yet."))
+    for metric, title, empty in (("first_response", "First response", "No first responses yet."),
+                                 ("next_response", "Next response", "No later messages answered yet."),
+                                 ("resolution", "Resolution", "No resolutions yet.")):
+        sec.charts.append(duration_chart(labels, [p[metric] for _, p in parts], f"{title} time", empty))
+    return sec
+
+
+def reopens(t: reports.Table) -> Section:
+    d = t.data
+    sec = Section("reopens", "Reopened tickets", "Of the tickets resolved in the period (whenever created), the "
+                  "share reopened afterwards: by the customer's reply or their rejection of the resolution, or by "
+                  "an agent.", figures=figures_of(t), show_figures=True)
+    if d["overall"]["resolved"] == 0:
+        sec.empty = "No tickets resolved in this period."
+        return sec
+    parts = [("All teams", d["overall"])] + [(_team(r["team"]), r) for r in d["by_team"]]
+    sec.charts.append(hbars([name for name, _ in parts],
+                            [Series("reopened", [p["reopen_pct"] for _, p in parts],
+                                    lambda v: f"{v:g} % reopened", "s3")],
+                            title="Reopen rate by team (%)", max_value=100, axis=lambda v: f"{v:g} %", unit="%"))
     return sec
 
 
@@ -151,7 +169,7 @@ def sla(t: reports.Table) -> Section:
     labels = [name for name, _ in parts]
     sec.charts.append(hbars(labels, [Series("compliant", [p["compliance_pct"] for _, p in parts],
                                             lambda v: f"{v:g} % compliant", "s2")],
-                            title="SLA compliance by team (%)", max_value=100, axis=lambda v: f"{v:g} %"))
+                            title="SLA compliance by team (%)", max_value=100, axis=lambda v: f"{v:g} %", unit="%"))
     sec.charts.append(hbars(labels, [
         Series("breaches", [p["breaches"] for _, p in parts], lambda v: _plural(v, "breach", "breaches"), "s3"),
         Series("escalations", [p["escalations"] for _, p in parts], lambda v: _plural(v, "escalation", "escalations"), "s4")],
@@ -161,19 +179,25 @@ def sla(t: reports.Table) -> Section:
 
 def agents(t: reports.Table) -> Section:
     rows = t.data["rows"]
+    figures = figures_of(t, skip=("name",))
+    for row, r in zip(figures.rows, rows):  # the agent by name, the e-mail under it
+        row[0] = (r["name"], r["assignee"]) if r["name"] else r["assignee"]
+    figures.columns[0] = "agent"
     sec = Section("agents", "Agents", "Per assignee of the tickets created in the period: handled, resolved, "
                   "median resolution time (business hours) and their customers' satisfaction (CSAT, 1 to 5).",
-                  figures=figures_of(t), show_figures=True)
+                  figures=figures, show_figures=True)
     if not rows:
         sec.empty = "No assigned tickets in this period."
         return sec
-    who = [r["assignee"] for r in rows]
+    who = [r["name"] or r["assignee"] for r in rows]
+    emails = [r["assignee"] if r["name"] else None for r in rows]
     sec.charts.append(hbars(who, [
         Series("handled", [r["handled"] for r in rows], lambda v: f"{v:g} handled", "s1"),
         Series("resolved", [r["resolved"] for r in rows], lambda v: f"{v:g} resolved", "s2")],
-        title="Tickets handled and resolved per agent"))
+        title="Tickets handled and resolved per agent", notes=emails))
     sec.charts.append(hbars(who, [Series("CSAT", [r["csat_mean"] for r in rows], lambda v: f"CSAT {v:g} of 5", "s4")],
-                            title="Mean CSAT per agent", max_value=5, empty="No survey answers for these tickets yet."))
+                            title="Mean CSAT per agent (1 to 5)", max_value=5, notes=emails, figure=lambda v: f"{v:g} of 5",
+                            empty="No survey answers for these tickets yet."))
     return sec
 
 
@@ -187,7 +211,7 @@ def satisfaction(t: reports.Table) -> Section:
     scores = [str(k) for k in range(1, 6)]
     sec.charts.append(columns(scores, [Series("answers", [c["distribution"][k] for k in scores],
                                               lambda v: _plural(v, "answer", "answers"), "s1")],
-                              title=f"CSAT answers by score (mean {c['mean']:g} of 5)", width=360, height=200))
+                              title=f"CSAT answers by score (mean {c['mean']:g} of 5)", height=200))
     kinds = [("promoters (9-10)", n["promoters"]), ("passives (7-8)", n["passives"]), ("detractors (0-6)", n["detractors"])]
     score = "no answers" if n["score"] is None else f"score {n['score']:g}"
     sec.charts.append(hbars([k for k, _ in kinds], [Series("answers", [v for _, v in kinds],
@@ -218,18 +242,10 @@ class Page:
     sections: list[Section]
 
 
+BUILDERS = {"volume": volume, "backlog": backlog, "response-times": response_times, "reopens": reopens, "sla": sla,
+            "agents": agents, "satisfaction": satisfaction, "categories": categories}
+
+
 def build(s: Session, f: Filters, now: datetime) -> Page:
-    tables = {name: make(s, f, now) for name, make in TABLES.items()}
-    builders = {"volume": volume, "backlog": backlog, "response-times": response_times, "sla": sla,
-                "agents": agents, "satisfaction": satisfaction, "categories": categories}
-    sections = [builders[name](tables[name]) for name in TABLES]
-    v, b = tables["volume"].data, tables["backlog"].data
-    rt, sl, sat = tables["response-times"].data["overall"], tables["sla"].data["overall"], tables["satisfaction"].data
-    compliance = sl["compliance_pct"]
-    key = [("Created", str(v["created"])), ("Resolved", str(v["resolved"])), ("Open now", str(b["open_now"]["total"])),
-           ("SLA compliance", "–" if compliance is None else f"{compliance:g} %"),
-           ("Median first response", hours(rt["first_response"]["median"])),
-           ("Median resolution", hours(rt["resolution"]["median"])),
-           ("CSAT", "–" if sat["csat"]["mean"] is None else f"{sat['csat']['mean']:g} of 5"),
-           ("NPS", "–" if sat["nps"]["score"] is None else f"{sat['nps']['score']:g}")]
-    return Page(key, sections)
+    tables = all_tables(s, f, now)
+    return Page(key_figures(tables), [BUILDERS[name](tables[name]) for name in TABLES])

@@ -14,6 +14,7 @@ import io
 import math
 import statistics
 from collections import Counter, defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
 from typing import Any
@@ -24,6 +25,7 @@ from models.reporting import clock as report_clock
 from models import reports as q
 from models.business_hours import weekly_minutes, zone_offsets
 from workflows.sla_types import Calendar
+from workflows.vocabulary import DONE_STATUSES
 
 ALL = "(all)"  # the team column of a CSV row that counts every team
 NONE = "(none)"  # ... of tickets without a team (null in JSON)
@@ -53,10 +55,11 @@ class BusinessClock:
     the business part of its pauses. Calendars, pause statuses and pauses are loaded once, for
     the tickets created in the period `f`."""
 
-    def __init__(self, s: Session, f: q.Filters, tickets: list[q.TicketTimes]) -> None:
+    def __init__(self, s: Session, f: q.Filters, tickets: list[q.TicketTimes], also: Iterable[datetime] = ()) -> None:
         policies = {t.sla_policy for t in tickets if t.sla_policy}
         rows = q.policy_calendars(s, policies)
         instants = [t.created_at for t in tickets] + [x for t in tickets for x in (t.first_response_at, t.resolved_at) if x]
+        instants += list(also)  # other instants measured from (next-response waits)
         lo = min(instants, default=datetime.now(timezone.utc)) - timedelta(days=2)
         hi = max(instants, default=datetime.now(timezone.utc)) + timedelta(days=2)
         self._calendars: dict[str, Calendar] = {}
@@ -73,12 +76,37 @@ class BusinessClock:
             events.get(t.number, []), report_clock.pause_statuses(paused_in.get(t.sla_policy or "")))
             for t in tickets}
 
-    def seconds(self, t: q.TicketTimes, end: datetime | None) -> float | None:
-        """Business seconds from t's creation to `end` (None if `end` is None), pauses excluded."""
+    def seconds(self, t: q.TicketTimes, end: datetime | None, start: datetime | None = None) -> float | None:
+        """Business seconds from t's creation (or `start`) to `end` (None if `end` is None),
+        pauses excluded."""
         if end is None:
             return None
         cal = self._calendars.get(t.sla_policy or "", self._always)
-        return report_clock.active_seconds(cal, t.created_at, end, self._pauses.get(t.number, []))
+        return report_clock.active_seconds(cal, start or t.created_at, end, self._pauses.get(t.number, []))
+
+
+def next_response_waits(events: Iterable[tuple[datetime, str, str | None]]) -> list[tuple[datetime, datetime]]:
+    """(customer wrote, agent answered) of each answered wait of one ticket, from its events in
+    seq order (at, kind, status after it), by the next-response clock's rule (workflows/sla.py
+    `observe`): once the first-response clock has stopped (a public reply, or a resolution), a
+    customer's message starts a wait unless one is running; the next public reply ends it; a
+    resolution or closing ends it unanswered (not counted)."""
+    first_stopped = False
+    since: datetime | None = None
+    out: list[tuple[datetime, datetime]] = []
+    for at, kind, status_to in events:
+        if kind in q.ANSWER_KINDS:
+            if since is not None:
+                out.append((since, at))
+                since = None
+            first_stopped = True
+        elif kind in q.CUSTOMER_KINDS:
+            if first_stopped and since is None and status_to not in DONE_STATUSES:
+                since = at
+        if status_to in DONE_STATUSES:
+            since = None
+            first_stopped = True
+    return out
 
 
 # --- statistics -----------------------------------------------------------------------------
@@ -154,26 +182,31 @@ def backlog(s: Session, f: q.Filters, now: datetime) -> Table:
     return Table(data, ["section", "key", "open"], rows)
 
 
+METRICS = ("first_response", "next_response", "resolution")
+
+
 def response_times(s: Session, f: q.Filters) -> Table:
     tickets = q.ticket_times(s, f)
-    clock = BusinessClock(s, f, tickets)
-    first: dict[str | None, list[float]] = defaultdict(list)
-    resolution: dict[str | None, list[float]] = defaultdict(list)
+    conversation = q.conversation_events(s, f) if tickets else {}
+    waits = {n: next_response_waits(events) for n, events in conversation.items()}
+    clock = BusinessClock(s, f, tickets, also=[x for w in waits.values() for pair in w for x in pair])
+    values: dict[str, dict[str | None, list[float]]] = {m: defaultdict(list) for m in METRICS}
     teams: set[str | None] = set()
     for t in tickets:
         teams.add(t.team)
-        for bucket, end in ((first, t.first_response_at), (resolution, t.resolved_at)):
+        for metric, end in (("first_response", t.first_response_at), ("resolution", t.resolved_at)):
             seconds = clock.seconds(t, end)
             if seconds is not None:
-                bucket[t.team].append(seconds)
-    everyone = [v for vals in first.values() for v in vals], [v for vals in resolution.values() for v in vals]
-    overall = {"first_response": stats(everyone[0]), "resolution": stats(everyone[1])}
-    by_team = [{"team": team, "first_response": stats(first[team]), "resolution": stats(resolution[team])}
+                values[metric][t.team].append(seconds)
+        for wrote, answered in waits.get(t.number, []):
+            values["next_response"][t.team].append(clock.seconds(t, answered, start=wrote))  # type: ignore[arg-type]  # an end is given, so a number
+    overall = {m: stats([v for vals in values[m].values() for v in vals]) for m in METRICS}
+    by_team: list[dict[str, Any]] = [{"team": team, **{m: stats(values[m][team]) for m in METRICS}}
                for team in sorted(teams, key=lambda x: (x is None, x or ""))]
     data = {"unit": "business seconds", "tickets": len(tickets), "overall": overall, "by_team": by_team}
     rows = []
     for label, part in [(ALL, overall)] + [(_team_label(r["team"]), r) for r in by_team]:
-        for metric in ("first_response", "resolution"):
+        for metric in METRICS:
             st = part[metric]
             rows.append([label, metric, st["count"], st["mean"], st["median"], st["p90"]])
     return Table(data, ["team", "metric", "count", "mean_seconds", "median_seconds", "p90_seconds"], rows)
@@ -209,15 +242,34 @@ def agents(s: Session, f: q.Filters) -> Table:
         if seconds is not None:
             resolution[t.assignee].append(seconds)
     csat = q.csat_by_assignee(s, f)
+    names = q.agent_names(s, set(handled))
     rows = []
     for who in sorted(handled):
         answers, mean = csat.get(who, (0, None))
         med = statistics.median(resolution[who]) if resolution[who] else None
-        rows.append({"assignee": who, "handled": handled[who], "resolved": len(resolution[who]),
+        rows.append({"assignee": who, "name": names.get(who), "handled": handled[who], "resolved": len(resolution[who]),
                      "median_resolution_seconds": None if med is None else round(med, 1),
                      "csat_mean": None if mean is None else round(mean, 2), "csat_answers": answers})
-    columns = ["assignee", "handled", "resolved", "median_resolution_seconds", "csat_mean", "csat_answers"]
+    columns = ["assignee", "name", "handled", "resolved", "median_resolution_seconds", "csat_mean", "csat_answers"]
     return Table({"unit": "business seconds", "rows": rows}, columns, [[r[c] for c in columns] for r in rows])
+
+
+def reopens(s: Session, f: q.Filters) -> Table:
+    """Of the tickets resolved in the period, the share reopened after it (whenever)."""
+    found = q.resolutions(s, f)
+    teams = sorted({r.team for r in found}, key=lambda x: (x is None, x or ""))
+
+    def summary(rows: list[q.Resolution]) -> dict[str, Any]:
+        reopened = sum(1 for r in rows if r.reopened_at)
+        return {"resolved": len(rows), "reopened": reopened, "reopen_pct": pct(reopened, len(rows)),
+                "reopens": sum(len(r.reopened_at) for r in rows)}
+
+    data: dict[str, Any] = {"overall": summary(found),
+                            "by_team": [{"team": t, **summary([r for r in found if r.team == t])} for t in teams]}
+    keys = ["resolved", "reopened", "reopen_pct", "reopens"]
+    rows = [[ALL, *(data["overall"][k] for k in keys)]]
+    rows += [[_team_label(r["team"]), *(r[k] for k in keys)] for r in data["by_team"]]
+    return Table(data, ["team", *keys], rows)
 
 
 def satisfaction(s: Session, f: q.Filters) -> Table:

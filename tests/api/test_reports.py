@@ -189,13 +189,13 @@ async def test_sla_compliance_breaches_and_escalations(reports):
 async def test_agents(reports):
     body = ok(await reports("agents"))
     assert body["rows"] == [
-        {"assignee": "nina@demo.example", "handled": 3, "resolved": 2, "median_resolution_seconds": 14400.0,
-         "csat_mean": 4.0, "csat_answers": 2},
-        {"assignee": "sam@demo.example", "handled": 1, "resolved": 0, "median_resolution_seconds": None,
-         "csat_mean": None, "csat_answers": 0}]
+        {"assignee": "nina@demo.example", "name": "Nina Network", "handled": 3, "resolved": 2,
+         "median_resolution_seconds": 14400.0, "csat_mean": 4.0, "csat_answers": 2},
+        {"assignee": "sam@demo.example", "name": "Sam Support", "handled": 1, "resolved": 0,
+         "median_resolution_seconds": None, "csat_mean": None, "csat_answers": 0}]
     rows = rows_of(await reports("agents", format="csv", team="support"))
-    assert rows == [{"assignee": "sam@demo.example", "handled": "1", "resolved": "0", "median_resolution_seconds": "",
-                     "csat_mean": "", "csat_answers": "0"}]
+    assert rows == [{"assignee": "sam@demo.example", "name": "Sam Support", "handled": "1", "resolved": "0",
+                     "median_resolution_seconds": "", "csat_mean": "", "csat_answers": "0"}]
 
 
 async def test_satisfaction_csat_and_nps(reports):
@@ -378,7 +378,93 @@ async def test_agents_median_resolution_leaves_out_the_waits(paused_reports):
     body = ok(await paused_reports("agents", **PAUSE_WEEK))
     # nina: 11, 14, 15, 16 -> 4, 5, 3, 3 H -> median (3 H + 4 H) / 2 = 12600 s; sam: 12 -> 6 H (13 is open)
     assert body["rows"] == [
-        {"assignee": "nina@demo.example", "handled": 4, "resolved": 4, "median_resolution_seconds": 12600.0,
-         "csat_mean": None, "csat_answers": 0},
-        {"assignee": "sam@demo.example", "handled": 2, "resolved": 1, "median_resolution_seconds": 21600.0,
-         "csat_mean": None, "csat_answers": 0}]
+        {"assignee": "nina@demo.example", "name": "Nina Network", "handled": 4, "resolved": 4,
+         "median_resolution_seconds": 12600.0, "csat_mean": None, "csat_answers": 0},
+        {"assignee": "sam@demo.example", "name": "Sam Support", "handled": 2, "resolved": 1,
+         "median_resolution_seconds": 21600.0, "csat_mean": None, "csat_answers": 0}]
+
+
+# --- next responses and reopenings ----------------------------------------------------------
+#
+# Tickets of the week of Monday 2026-03-16 (Critical policy, 24x7), with their conversations in
+# ticket_events. A next response is an agent's public reply to a customer's message that came
+# after the first response (or a resolution); a wait that a resolution ends is not an answer.
+
+REPLY_WEEK = {"from": "2026-03-16", "to": "2026-03-22"}
+
+
+def seed_conversations(db) -> None:
+    nina, sam = "nina@demo.example", "sam@demo.example"
+    with db.sessions.begin() as s:
+        s.add_all([
+            ticket(21, at(16, 8), team="network", status="resolved", assignee=nina, first=at(16, 9), resolved=at(16, 18)),
+            ticket(22, at(17, 8), team="support", status="resolved", assignee=sam, first=at(17, 9), resolved=at(17, 12)),
+            ticket(23, at(18, 8), team="support", status="resolved", assignee=sam, first=at(18, 9), resolved=at(19, 10)),
+            # created the week before, resolved in this one
+            ticket(24, at(10, 8), team="network", status="resolved", assignee=nina, first=at(10, 9), resolved=at(16, 9)),
+            # resolved before the week, reopened in it, resolved again after it: not resolved in the week
+            ticket(25, at(11, 8), team="network", status="resolved", assignee=nina, first=at(11, 9), resolved=at(25, 9)),
+        ])
+        s.flush()
+        s.add_all([
+            # 21: answered in 30 min, then 1 h (the second message of the customer, at 12:10, waits
+            # with the first), resolved, reopened by the customer at 15:00, answered 2 h later.
+            *history(21, at(16, 8), (at(16, 9), "reply", "open"), (at(16, 10), "customer_reply", None),
+                     (at(16, 10, minute=30), "reply", None), (at(16, 12), "customer_reply", None),
+                     (at(16, 12, minute=10), "customer_reply", None), (at(16, 13), "reply", None),
+                     (at(16, 14), "resolve", "resolved"), (at(16, 15), "customer_reply", "open"),
+                     (at(16, 17), "reply", None), (at(16, 18), "resolve", "resolved")),
+            # 22: a message before the first response starts no wait; 10:00 -> 11:30 with a pending
+            # pause 10:15 -> 11:00 (the customer's answer wakes it): 45 min.
+            *history(22, at(17, 8), (at(17, 8, minute=30), "customer_reply", None), (at(17, 9), "reply", "open"),
+                     (at(17, 10), "customer_reply", None), (at(17, 10, minute=15), "pend", "pending"),
+                     (at(17, 11), "customer_reply", "open"), (at(17, 11, minute=30), "reply", None),
+                     (at(17, 12), "resolve", "resolved")),
+            # 23: both later messages end unanswered by a resolution; reopened twice (an agent, then
+            # the customer).
+            *history(23, at(18, 8), (at(18, 9), "reply", "open"), (at(18, 10), "customer_reply", None),
+                     (at(18, 11), "resolve", "resolved"), (at(18, 12), "reopen", "open"),
+                     (at(18, 13), "resolve", "resolved"), (at(19, 9), "customer_reply", "open"),
+                     (at(19, 10), "resolve", "resolved")),
+            *history(24, at(10, 8), (at(10, 9), "reply", "open"), (at(16, 9), "resolve", "resolved")),
+            *history(25, at(11, 8), (at(11, 9), "reply", "open"), (at(12, 9), "resolve", "resolved"),
+                     (at(16, 10), "customer_reply", "open"), (at(25, 9), "resolve", "resolved")),
+        ])
+
+
+@pytest.fixture
+async def conversation_reports(dev_server, database, task_queue):
+    seed_conversations(database)
+    async with report_client(dev_server, database, task_queue) as get:
+        yield get
+
+
+async def test_next_response_times_and_the_reopen_rate(conversation_reports):
+    # next responses: 21: 30 min, 1 h, 2 h; 22: 45 min -> 1800, 2700, 3600, 7200 s: mean 15300 / 4,
+    # median (2700 + 3600) / 2, p90 the 4th (ceil 3.6)
+    body = ok(await conversation_reports("response-times", **REPLY_WEEK))
+    assert body["tickets"] == 3
+    assert body["overall"]["next_response"] == {"count": 4, "mean": 3825.0, "median": 3150.0, "p90": 7200.0}
+    teams = {t["team"]: t for t in body["by_team"]}
+    assert teams["network"]["next_response"] == {"count": 3, "mean": 4200.0, "median": 3600.0, "p90": 7200.0}
+    assert teams["support"]["next_response"] == {"count": 1, "mean": 2700.0, "median": 2700.0, "p90": 2700.0}
+    rows = rows_of(await conversation_reports("response-times", format="csv", **REPLY_WEEK))
+    assert [r["metric"] for r in rows[:3]] == ["first_response", "next_response", "resolution"]
+    assert rows[1] == {"team": "(all)", "metric": "next_response", "count": "4", "mean_seconds": "3825.0",
+                       "median_seconds": "3150.0", "p90_seconds": "7200.0"}
+
+    # resolved in the week: 21, 22, 23 and 24 (created before it); 21 reopened once, 23 twice.
+    # 25 was resolved before the week and again after it: not counted.
+    body = ok(await conversation_reports("reopens", **REPLY_WEEK))
+    assert body["overall"] == {"resolved": 4, "reopened": 2, "reopen_pct": 50.0, "reopens": 3}
+    assert body["by_team"] == [
+        {"team": "network", "resolved": 2, "reopened": 1, "reopen_pct": 50.0, "reopens": 1},
+        {"team": "support", "resolved": 2, "reopened": 1, "reopen_pct": 50.0, "reopens": 2}]
+    # From the 17th: 21 and 24 were resolved before it; 21's reopening (16th) is before it too.
+    body = ok(await conversation_reports("reopens", **(REPLY_WEEK | {"from": "2026-03-17"})))
+    assert body["overall"] == {"resolved": 2, "reopened": 1, "reopen_pct": 50.0, "reopens": 2}
+    rows = rows_of(await conversation_reports("reopens", format="csv", team="network", **REPLY_WEEK))
+    assert rows == [{"team": "(all)", "resolved": "2", "reopened": "1", "reopen_pct": "50.0", "reopens": "1"},
+                    {"team": "network", "resolved": "2", "reopened": "1", "reopen_pct": "50.0", "reopens": "1"}]
+    assert ok(await conversation_reports("reopens"))["overall"] == {"resolved": 0, "reopened": 0, "reopen_pct": None,
+                                                                    "reopens": 0}

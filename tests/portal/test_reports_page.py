@@ -120,8 +120,8 @@ async def test_a_supervisor_reads_the_reports_in_a_browser(dev_server, sqlite_da
         sla_support = page.locator("#sla table tbody tr", has=page.locator('th:text-is("support")'))
         # team | with policy, breached tickets, compliant, compliance pct, breaches, escalations
         await expect(sla_support.locator("td")).to_have_text(["1", "1", "0", "0", "2", "0"])
-        await expect(bar(page, "agents", "nina@demo.example", "handled")).to_have_text("nina@demo.example: 3 handled")
-        await expect(bar(page, "agents", "nina@demo.example", "CSAT")).to_have_text("nina@demo.example: CSAT 4 of 5")
+        await expect(bar(page, "agents", "Nina Network", "handled")).to_have_text("Nina Network: 3 handled")
+        await expect(bar(page, "agents", "Nina Network", "CSAT")).to_have_text("Nina Network: CSAT 4 of 5")
         await expect(bar(page, "satisfaction", "5", "answers")).to_have_text("5: 1 answer")
         await expect(bar(page, "categories", "network", "tickets")).to_have_text("network: 3 tickets (60.0 %)")
         chart = page.get_by_role("img", name="Tickets created and resolved per day")
@@ -145,12 +145,12 @@ async def test_a_supervisor_reads_the_reports_in_a_browser(dev_server, sqlite_da
         await expect(bar(page, "volume", "2026-03-02", "created")).to_have_text("2026-03-02: 0 created")
         await expect(bar(page, "volume", "2026-03-06", "created")).to_have_text("2026-03-06: 1 created")
         await expect(page.locator("#agents rect.bar[data-series=handled] > title")).to_have_text(
-            ["sam@demo.example: 1 handled"])
+            ["Sam Support: 1 handled"])
         await expect(page.locator("#satisfaction .empty")).to_have_text("No survey answers in this period.")
         async with page.expect_download() as download:
             await page.get_by_role("link", name="Download CSV of Agents").click()
         got = csv_rows(open(await (await download.value).path(), encoding="utf-8").read())
-        assert got == [{"assignee": "sam@demo.example", "handled": "1", "resolved": "0",
+        assert got == [{"assignee": "sam@demo.example", "name": "Sam Support", "handled": "1", "resolved": "0",
                         "median_resolution_seconds": "", "csat_mean": "", "csat_answers": "0"}]
         await shot("reports-04-support-team")
 
