@@ -14,12 +14,11 @@ from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
 from api.console.forms import action_body
-from api.console.pages import refusal
+from api.console.pages import cross_site, refusal
 from api.console.queues import queue_page
 from api.deps import SessionsDep
 from api.errors import ApiError
 from api.signin import session as web
-from api.signin.routes import cross_site
 from api.tickets import acting
 from api.tickets.scope import check_visible, scope_of
 from models.queues import QUEUES

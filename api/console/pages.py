@@ -72,3 +72,9 @@ def render(template: str, status: int = 200, **context: Any) -> HTMLResponse:
 
 def refusal(title: str, message: str, status: int, **context: Any) -> HTMLResponse:
     return render("refusal.html", status=status, title=title, message=message, **context)
+
+
+def cross_site() -> HTMLResponse:
+    """The answer to a form another site sent (or one without this session's form token)."""
+    return refusal("This form came from another site", "For your safety nothing was done. Open the page "
+                   "from the service desk itself and try again.", 403, back="/console")

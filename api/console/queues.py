@@ -19,10 +19,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import QueryParams
 
-from api.console.pages import refusal, render
+from api.console.pages import cross_site, refusal, render
 from api.deps import SessionsDep
 from api.signin import session as web
-from api.signin.routes import cross_site
 from api.tickets.scope import scope_of
 from models import queries, saved_views
 from models.queues import QUEUES, Viewer, narrowed, viewer

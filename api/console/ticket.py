@@ -19,13 +19,12 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
 from api.console.forms import action_body
-from api.console.pages import refusal, render
+from api.console.pages import cross_site, refusal, render
 from api.deps import SessionsDep
 from api.errors import ApiError
 from api.signin import session as web
-from api.signin.routes import cross_site
 from api.tickets import acting
-from api.tickets.attachments import accept_upload
+from api.tickets.uploads import accept_upload
 from api.tickets.downloads import file_download
 from api.tickets.scope import check_visible, scope_of
 from models import presence, queries

@@ -15,7 +15,7 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.concurrency import run_in_threadpool
 
-from api.console.pages import refusal, render
+from api.console.pages import cross_site, render
 from api.deps import SessionsDep, SettingsDep
 from api.signin import session as web
 from api.throttle import client_address, in_words, throttle_of
@@ -43,11 +43,6 @@ def _form(settings: Settings, *, status: int = 200, error: str | None = None, no
 
 def _duration(minutes: float) -> str:
     return f"{minutes / 60:g} hours" if minutes >= 120 else f"{minutes:g} minutes"
-
-
-def cross_site() -> Response:
-    return refusal("This form came from another site", "For your safety nothing was done. Open the page "
-                   "from the service desk itself and try again.", 403, back="/console")
 
 
 @router.get("/login")

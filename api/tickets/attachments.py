@@ -10,17 +10,16 @@ from typing import Annotated
 from fastapi import APIRouter, File, Path, Request, UploadFile
 from fastapi.responses import Response
 from pydantic import BaseModel
-from sqlalchemy.orm import Session, sessionmaker
 from starlette.concurrency import run_in_threadpool
 
 from api.deps import AgentDep, ReaderDep, SessionsDep
 from api.errors import ApiError
-from api.inbound.mail.attachments import Accepted, check_attachment
 from api.params import MAX_ID, TicketNumber
 from api.tickets.downloads import file_download
 from api.tickets.scope import VisibleTicket
+from api.tickets.uploads import AttachmentStored, accept_upload
 from models import queries
-from models.mail import Attachment, get_attachment, list_attachments, store_attachment
+from models.mail import Attachment, get_attachment, list_attachments
 from models.utc import as_utc
 
 router = APIRouter(prefix="/tickets/{number}/attachments", tags=["attachments"], dependencies=[VisibleTicket])
@@ -41,13 +40,6 @@ class AttachmentOut(BaseModel):
     def from_row(cls, row: Attachment) -> AttachmentOut:
         data = {name: getattr(row, name) for name in cls.model_fields}
         return cls(**data | {"created_at": as_utc(row.created_at)})
-
-
-class AttachmentStored(BaseModel):
-    id: int
-    filename: str
-    content_type: str
-    size: int
 
 
 def _ticket_exists(s, number: int) -> bool:
@@ -87,23 +79,3 @@ async def upload(number: TicketNumber, request: Request, me: AgentDep, sessions:
     limit = request.app.state.settings.max_attachment_bytes
     data = await file.read(limit + 1)
     return await run_in_threadpool(accept_upload, sessions, number, file.filename, file.content_type, data, limit, me.email)
-
-
-def accept_upload(sessions: sessionmaker[Session], number: int, filename: str | None, content_type: str | None,
-                  data: bytes, limit: int, uploaded_by: str) -> AttachmentStored:
-    """Check and keep a file an agent uploads to a ticket (the API's and the console's upload)."""
-    if len(data) > limit:
-        raise ApiError("PayloadTooLarge", f"file: larger than {limit} bytes",
-                       [{"field": "file", "message": f"at most {limit} bytes"}])
-    verdict = check_attachment(filename, content_type, data, limit)
-    if not isinstance(verdict, Accepted):
-        raise ApiError("AttachmentRefused", f"file: {verdict.reason}", [{"field": "file", "message": verdict.reason}])
-    with sessions.begin() as s:
-        ticket = queries.ticket_row(s, number)
-        if ticket is None and not queries.ledgered(s, number):
-            raise ApiError("TicketNotFound", f"ticket {number} does not exist")
-        if ticket is not None and ticket.status == "closed":  # as a note on it would be refused
-            raise ApiError("TicketClosed", f"ticket {number} is closed: it takes no more files")
-        row = store_attachment(s, number=number, filename=verdict.filename, content_type=verdict.content_type,
-                               data=data, uploaded_by=uploaded_by)
-        return AttachmentStored(id=row.id, filename=row.filename, content_type=row.content_type, size=row.size)
