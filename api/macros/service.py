@@ -291,7 +291,7 @@ async def apply(sessions: sessionmaker[Session], gateway: TicketGateway, me: Pri
     except ApiError as err:
         if err.type == "StaleView" and if_last_seq is not None:
             # The actions endpoint's refusal, with what happened since (api/tickets/acting.py).
-            raise await run_in_threadpool(acting._stale, sessions, number, if_last_seq, err) from err
+            raise await run_in_threadpool(acting.stale_refusal, sessions, number, if_last_seq, err) from err
         raise
 
 

@@ -93,11 +93,11 @@ async def take(ctx: Acting, number: int, body: ActionBody, idempotency_key: str 
             raise
     except ApiError as err:
         if err.type == "StaleView" and if_last_seq is not None:
-            raise await run_in_threadpool(_stale, sessions, number, if_last_seq, err) from err
+            raise await run_in_threadpool(stale_refusal, sessions, number, if_last_seq, err) from err
         raise
 
 
-def _stale(sessions: sessionmaker[Session], number: int, seen: int, err: ApiError) -> ApiError:
+def stale_refusal(sessions: sessionmaker[Session], number: int, seen: int, err: ApiError) -> ApiError:
     """The StaleView refusal with what happened since the agent's view, as far as the read
     model has it yet (it follows the ticket within moments)."""
     with sessions() as s:
