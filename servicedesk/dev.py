@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import secrets
 import signal
 import socket
 import subprocess
@@ -21,7 +22,8 @@ from temporalio.client import Client
 
 from models.db import make_engine, make_sessions
 from models.migrate import upgrade
-from models.seed import seed_demo
+from models.passwords import set_password
+from models.seed import AGENTS, seed_demo
 from models.settings import Settings
 from models.tables import Agent
 from models.tokens import agent_for_token, issue_token
@@ -30,6 +32,7 @@ from servicedesk.binaries import find_executable
 from servicedesk.mailsink import mail_dir
 from servicedesk.search_attributes import register_search_attributes
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 DEV_ADMIN = "admin@demo.example"
 # The SMTP listener `servicedesk dev` starts in the API unless SERVICEDESK_SMTP_LISTEN says otherwise ("" = off).
@@ -37,7 +40,8 @@ DEV_SMTP_LISTEN = "127.0.0.1:2525"
 
 
 def prepare_read_model(settings: Settings) -> str:
-    """Migrate, seed, and return the dev admin token (kept in the data folder, mode 600)."""
+    """Migrate, seed (with the demo agents' console password), and return the dev admin token
+    (kept in the data folder, mode 600)."""
     engine = make_engine(settings.resolved_database_url)
     try:
         upgrade(engine)
@@ -45,6 +49,7 @@ def prepare_read_model(settings: Settings) -> str:
         token_file = settings.data_dir / "dev-token"
         with sessions.begin() as s:
             seed_demo(s)
+            demo_passwords(s, settings)
             if token_file.exists() and agent_for_token(s, token_file.read_text().strip()) is not None:
                 return token_file.read_text().strip()
             admin = s.scalars(select(Agent).where(Agent.email == DEV_ADMIN)).one()
@@ -54,6 +59,20 @@ def prepare_read_model(settings: Settings) -> str:
         return token
     finally:
         engine.dispose()
+
+
+def demo_passwords(s: Session, settings: Settings) -> str:
+    """One password for the demo agents who have none yet, so the console can be tried at once:
+    random per data folder, kept in <data_dir>/dev-password (mode 600). Only `servicedesk dev` does this."""
+    path = settings.data_dir / "dev-password"
+    password = path.read_text().strip() if path.exists() else secrets.token_urlsafe(12)
+    for agent in s.scalars(select(Agent).where(Agent.email.in_([email for email, *_ in AGENTS]),
+                                                Agent.password_hash.is_(None))):
+        set_password(s, agent, password)
+    if not path.exists():
+        path.write_text(password + "\n")
+        path.chmod(0o600)
+    return password
 
 
 def temporal_command(settings: Settings) -> list[str]:
@@ -143,6 +162,8 @@ def banner(settings: Settings, token: str, smtp_listen: str = "", mail_sink: boo
     E-mail out     {out}
     Read model     {settings.resolved_database_url}
     Admin token    {token}     (also in {settings.data_dir / 'dev-token'})
+    Console        {api}/console   sign in as sam@demo.example (agent) or sue@demo.example
+                   (supervisor) with the password in {settings.data_dir / 'dev-password'}
 
   Try:
     curl -s -X POST {api}/tickets -H "Authorization: Bearer {token}" \\
