@@ -110,6 +110,26 @@
     });
   });
 
+  /* --- SLA clocks count down on the page (the server draws them; this keeps them current) --- */
+  function inWords(seconds) {
+    seconds = Math.abs(Math.floor(seconds));
+    if (seconds < 60) { return seconds + " s"; }
+    var minutes = Math.floor(seconds / 60);
+    if (minutes < 60) { return minutes + " min"; }
+    var hours = Math.floor(minutes / 60); minutes = minutes % 60;
+    if (hours < 24) { return minutes ? hours + " h " + minutes + " min" : hours + " h"; }
+    var days = Math.floor(hours / 24); hours = hours % 24;
+    return hours ? days + " d " + hours + " h" : days + " d";
+  }
+  function countDown() {
+    document.querySelectorAll(".countdown[data-due]").forEach(function (el) {
+      var left = (Date.parse(el.getAttribute("data-due")) - Date.now()) / 1000;
+      el.textContent = left >= 0 ? "due in " + inWords(left) : "overdue by " + inWords(left);
+      el.closest(".clock").classList.toggle("breached", left < 0);
+    });
+  }
+  setInterval(countDown, 15000);
+
   /* --- @mention completion in the note --- */
   var note = document.getElementById("note-body");
   var hint = document.getElementById("mention-hint");

@@ -133,7 +133,8 @@ def ticket_events(number: TicketNumber, me: ReaderDep, sessions: SessionsDep) ->
 
 @router.post("/{number}/actions", response_model=TicketOut,
              responses=ERRORS | {404: {"description": "No such ticket"},
-                                 409: {"description": "The ticket's status forbids the action, or it is closed"}},
+                                 409: {"description": "The ticket's status forbids the action, it is closed, or (If-Match) "
+                                                     "it changed since the caller's view: StaleView"}},
              dependencies=[VisibleTicket])
 async def act(
     number: TicketNumber,

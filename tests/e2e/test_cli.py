@@ -54,3 +54,27 @@ def test_migrate_seed_agent_and_token(tmp_path):
     r = _cli("token", "revoke", "sdk_nothing", db_url=url)
     assert r.returncode == 2 and "no single token" in r.stderr
     engine.dispose()
+
+
+def test_an_admin_sets_an_agents_password(tmp_path):
+    from models import passwords
+
+    url = f"sqlite:///{tmp_path / 'cli.db'}"
+    assert _cli("migrate", db_url=url).returncode == 0 and _cli("seed", db_url=url).returncode == 0
+
+    def set_it(email: str, password: str) -> subprocess.CompletedProcess:
+        env = {**os.environ, "DATABASE_URL": url}
+        return subprocess.run([sys.executable, "-m", "servicedesk", "agent", "password", "--email", email, "--password-stdin"],
+                              input=password + "\n", env=env, capture_output=True, text=True, timeout=120)
+
+    r = set_it("sam@demo.example", "short")
+    assert r.returncode == 2 and "password not set: a password has at least 10 characters" in r.stderr
+    r = set_it("ghost@demo.example", "long enough password")
+    assert r.returncode == 2 and "no agent ghost@demo.example" in r.stderr
+    r = set_it("Sam@Demo.example", "long enough password")
+    assert r.returncode == 0 and "password set for sam@demo.example" in r.stdout, r.stderr
+    engine = make_engine(url)
+    with make_sessions(engine)() as s:
+        assert passwords.check(s, "sam@demo.example", "long enough password") is not None
+        assert passwords.check(s, "sam@demo.example", "short") is None
+    engine.dispose()
