@@ -51,8 +51,9 @@ def render(kind: str, context: dict[str, Any]) -> Rendered:
     except TemplateNotFound as err:  # pragma: no cover (the tests render every kind)
         raise LookupError(f"no template {err.name}") from err
     subject = re.sub(r"\s+", " ", subject).strip()
-    tag = f"[#{context['ticket']['number']}]"
-    if tag not in subject:
+    number = context["ticket"]["number"]
+    tag = f"[#{number}]"
+    if number > 0 and tag not in subject:  # a mail about no ticket (a report, number < 1) has no tag
         subject = f"{tag} {subject}"
     return Rendered(subject=subject[:250], text=text, html=html)
 

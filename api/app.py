@@ -31,6 +31,7 @@ from api.params import known_query_parameters
 from api.portal import install_portal
 from api.reports import breaching
 from api.reports import routes as reports
+from api.reports import subscriptions as report_subscriptions
 from api.signin import passwords as signin_passwords
 from api.signin import routes as signin
 from api.throttle import Throttle
@@ -108,6 +109,7 @@ def create_app(settings: Settings | None = None, *, temporal: Client | None = No
         webhooks_admin.router,  # webhooks and the outbox (docs/notifications.md)
         me_routes.router,  # the caller's own notification preferences (docs/notifications.md)
         reports.router,  # reports from the read model (docs/reports.md)
+        report_subscriptions.router,  # reports by mail, each a Temporal Schedule (docs/reports.md)
         macros.router,  # canned responses, and applying one to a ticket (docs/macros.md)
         signin_passwords.router,  # web sign-in passwords (docs/console.md)
     )

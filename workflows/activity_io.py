@@ -188,3 +188,33 @@ class CommitInput:
 @dataclass
 class CommitResult:
     notified: list[NotifyResult] = field(default_factory=list)  # one per notice, in order
+
+
+# Scheduled report mails (workflows/report_mail.py runs it, activities/report_mail.py does it;
+# the subscriptions are Temporal Schedules, api/reports/subscriptions.py).
+REPORT_MAIL_ACTIVITY = "mail_report"
+
+
+@dataclass
+class ReportMailInput:
+    """One subscription, as its schedule starts the ReportMail workflow: whose it is (the mail
+    goes to the agent's own address), how often, and the report's filters."""
+
+    agent_id: int
+    n: int  # the subscription's number: its schedule is report-mail-<agent_id>-<n>
+    cadence: str  # daily | weekly
+    time: str  # HH:MM in `timezone`
+    timezone: str
+    weekday: str | None = None  # a weekly mail's day: monday .. sunday
+    team: str | None = None
+    category: str | None = None
+    channel: str | None = None
+    priority: str | None = None
+    scheduled_at: str | None = None  # ISO; set by the workflow from the time the schedule meant
+
+
+@dataclass
+class ReportMailResult:
+    notification_id: int | None = None  # the outbox row of the mail
+    already: bool = False  # the row was there: this scheduled time was mailed (or queued) before
+    skipped: str | None = None  # why there is no mail (the subscriber may not read reports any more)
