@@ -176,6 +176,8 @@ async def subscribe(body: SubscriptionIn, me: ManagerDep, sessions: SessionsDep,
         except ScheduleAlreadyRunningError:
             continue  # that number is taken: the next
         except RPCError as err:
+            if err.status == RPCStatusCode.INVALID_ARGUMENT:  # the one thing Temporal checks that we pass on as is
+                raise _bad("timezone", f"the workflow service does not take this time zone: {err.message}") from err
             raise _unavailable(err) from err
         found = await _describe(temporal, me.agent_id, n)
         assert found is not None  # just made
