@@ -1,10 +1,11 @@
 """The agents' console (docs/console.md): queues, bulk actions, the ticket page and its live
-part, on the same gateway and the same `act` update as the API (api/tickets/acting.py)."""
+part, on the same gateway and the same `act` update as the API (api/tickets/acting.py), and
+the agent's account page (password, notifications)."""
 
 from fastapi import APIRouter
 
-from api.console import bulk, live, queues, ticket
+from api.console import account, bulk, live, queues, ticket
 
 router = APIRouter(include_in_schema=False)
-for part in (queues.router, bulk.router, ticket.router, live.router):
+for part in (queues.router, bulk.router, ticket.router, live.router, account.router):
     router.include_router(part)

@@ -1,1 +1,2 @@
-"""Signing in to the web pages: sessions, the sign-in and account pages, passwords through the API."""
+"""Signing in to the web pages: sessions, the sign-in page, passwords through the API
+(the account page is the console's, api/console/account.py)."""

@@ -1,14 +1,12 @@
 """The web pages' sign-in: GET/POST /login (e-mail and password, or an API token for an account
-without one), POST /logout, and the agent's account page with the password change (GET
-/account, POST /account/password). The session and its checks are api/signin/session.py.
+without one) and POST /logout. The session and its checks are api/signin/session.py; the
+agent's account page (their password, their notifications) is api/console/account.py.
 
 Failed sign-ins are limited per client address (SERVICEDESK_RATE_LIMIT_FAILED_SIGN_INS) and per
 account (`..._PER_ACCOUNT`, counted by the e-mail typed, so the refusal does not tell whether
 the account exists). Past either limit nothing is checked until the window lets one through."""
 
 from __future__ import annotations
-
-from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
@@ -21,7 +19,6 @@ from api.signin import session as web
 from api.throttle import client_address, in_words, throttle_of
 from models import passwords, web_sessions
 from models.settings import Settings
-from models.tables import Agent
 from workflows.vocabulary import ACTING_ROLES
 
 router = APIRouter(include_in_schema=False)
@@ -115,54 +112,3 @@ def _close(sessions: sessionmaker[Session], sid: str) -> None:
     with sessions.begin() as s:
         web_sessions.close_session(s, sid)
 
-
-# --- the agent's own account --------------------------------------------------------------
-
-
-def _account(user: web.WebUser, sessions: sessionmaker[Session], status: int = 200, **context: Any) -> Response:
-    with sessions() as s:
-        agent = s.get(Agent, user.me.agent_id)
-        has_password = agent is not None and agent.password_hash is not None
-    context = {"error": None, "field": None, "notice": None} | context
-    return render("account.html", status=status, user=user, has_password=has_password,
-                  min_chars=passwords.MIN_CHARS, **context)
-
-
-@router.get("/account")
-def account(request: Request, sessions: SessionsDep) -> Response:
-    user = web.signed_in(request)
-    if isinstance(user, Response):
-        return user
-    return _account(user, sessions, notice="Your password is changed." if request.query_params.get("changed") else None)
-
-
-@router.post("/account/password")
-async def change_password(request: Request, sessions: SessionsDep) -> Response:
-    user = await run_in_threadpool(web.signed_in, request)
-    if isinstance(user, Response):
-        return user
-    form = await request.form()
-    if not web.form_allowed(request, user, form.get("csrf")):
-        return cross_site()
-    current, new, again = (str(form.get(k) or "") for k in ("current", "new", "again"))
-    problem = await run_in_threadpool(_change, sessions, user, current, new, again)
-    if problem is not None:
-        return await run_in_threadpool(lambda: _account(user, sessions, status=422, field=problem[0], error=problem[1]))
-    return RedirectResponse("/account?changed=1", status_code=303)
-
-
-def _change(sessions: sessionmaker[Session], user: web.WebUser, current: str, new: str,
-            again: str) -> tuple[str, str] | None:
-    """Change the signed-in agent's password: None, or the field at fault and what is wrong."""
-    with sessions.begin() as s:
-        agent = s.get(Agent, user.me.agent_id)
-        assert agent is not None  # signed in: the agent exists and is active
-        if agent.password_hash is not None and not passwords.matches(agent, current):
-            return "current", "That is not your current password."
-        if new != again:
-            return "again", "The two new passwords differ."
-        try:
-            passwords.set_password(s, agent, new, keep_session=user.sid)
-        except passwords.PasswordRefused as why:
-            return "new", f"Not changed: {why}."
-    return None
