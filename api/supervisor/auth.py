@@ -17,9 +17,10 @@ HOME = "/supervisor/reports"
 ROLES_IN_WORDS = ", ".join(MANAGER_ROLES[:-1]) + f" or {MANAGER_ROLES[-1]}"
 
 
-def forbidden(role: str) -> Response:
-    return refusal("Reports are for supervisors", f"You are signed in with the role {role!r}. "
-                   f"These pages are for the roles {ROLES_IN_WORDS}.", 403)
+def forbidden(me: Principal) -> Response:
+    """The page for someone signed in whose role reads no reports (with a way to sign out)."""
+    return refusal("Reports are for supervisors", f"You are signed in with the role {me.role!r}. "
+                   f"These pages are for the roles {ROLES_IN_WORDS}.", 403, me=me)
 
 
 def signed_in(request: Request, sessions: SessionsDep) -> Principal | Response:
@@ -28,7 +29,7 @@ def signed_in(request: Request, sessions: SessionsDep) -> Principal | Response:
     user = web.signed_in(request)
     if isinstance(user, Response):
         return user
-    return user.me if user.me.role in MANAGER_ROLES else forbidden(user.me.role)
+    return user.me if user.me.role in MANAGER_ROLES else forbidden(user.me)
 
 
 @router.get("", include_in_schema=False)

@@ -171,7 +171,7 @@ async def test_openapi_documents_every_action_with_examples(desk):
     act = spec["paths"]["/tickets/{number}/actions"]["post"]
     examples = act["requestBody"]["content"]["application/json"]["examples"]
     assert set(examples) == {"assign", "reply", "note", "set_priority", "set_category", "set_tags", "pend",
-                             "hold", "resume", "resolve", "reopen", "close", "split", "merge"}
+                             "hold", "resume", "resolve", "reopen", "close", "split", "merge", "macro"}
     assert {"401", "403", "404", "409", "422"} <= set(act["responses"])
     create = spec["components"]["schemas"]["TicketCreate"]
     assert create["examples"][0]["requester"]["email"]
