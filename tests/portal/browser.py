@@ -1,5 +1,6 @@
-"""What the browser test needs around it: Debian's Chromium (or a clear skip), a real SMTP
-server that keeps the desk's mails, and the API served by a real uvicorn on a free port."""
+"""What the browser tests need around them: Debian's Chromium (or a clear skip), a real SMTP
+server that keeps the desk's mails, the API served by a real uvicorn on a free port, and the checks
+every page gets: axe-core (no serious or critical violation) and no page wider than its window."""
 
 from __future__ import annotations
 
@@ -122,3 +123,18 @@ async def served(app, port: int) -> AsyncIterator[str]:
     finally:
         server.should_exit = True
         await asyncio.wait_for(task, 20)
+
+
+async def accessible(page, what: str) -> None:
+    """axe-core (the copy axe-playwright-python ships) finds no serious or critical violation."""
+    from axe_playwright_python.async_playwright import Axe
+
+    results = await Axe().run(page)
+    bad = [(v["id"], v["impact"], [n["target"] for n in v["nodes"]][:3]) for v in results.response["violations"]
+           if v["impact"] in ("serious", "critical")]
+    assert bad == [], f"{what}: {bad}"
+
+
+async def fits(page, what: str) -> None:
+    width = await page.evaluate("document.documentElement.scrollWidth")
+    assert width <= page.viewport_size["width"], f"{what} is {width} px wide at {page.viewport_size['width']} px"

@@ -19,7 +19,17 @@ from models.settings import Settings
 from models.tables import Agent
 from models.tokens import issue_token
 from servicedesk.worker import build_worker
-from tests.portal.browser import CHROMIUM, CHROMIUM_ARGS, SCREENSHOTS, Mailbox, free_port, require_browser, served
+from tests.portal.browser import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    SCREENSHOTS,
+    Mailbox,
+    accessible,
+    fits,
+    free_port,
+    require_browser,
+    served,
+)
 from tests.portal.helpers import SECRET
 
 pytestmark = pytest.mark.slow
@@ -59,6 +69,8 @@ async def test_a_customer_uses_the_portal_in_a_browser(dev_server, sqlite_databa
 
             async def shot(name: str) -> None:
                 await page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+                await accessible(page, name)
+                await fits(page, name)
 
             # 1. The form: sent empty, it says what is missing next to each field.
             response = await page.goto(f"{base}/portal")

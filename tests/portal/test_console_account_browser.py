@@ -15,7 +15,8 @@ from models.settings import Settings
 from models.tables import Agent
 from tests.portal.browser import CHROMIUM, CHROMIUM_ARGS, SCREENSHOTS, free_port, require_browser, served
 from tests.portal.helpers import SECRET
-from tests.portal.test_console_browser import PHONE, WIDE, accessible, fits
+from tests.portal.browser import accessible, fits
+from tests.portal.test_console_browser import PHONE, WIDE
 
 pytestmark = pytest.mark.slow
 SAM, PASSWORD = "sam@demo.example", "sam works the day shift"

@@ -23,28 +23,23 @@ from models.settings import Settings
 from models.tables import Agent
 from models.tokens import issue_token
 from servicedesk.worker import build_worker
-from tests.portal.browser import CHROMIUM, CHROMIUM_ARGS, SCREENSHOTS, Mailbox, free_port, require_browser, served
+from tests.portal.browser import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    SCREENSHOTS,
+    Mailbox,
+    accessible,
+    fits,
+    free_port,
+    require_browser,
+    served,
+)
 from tests.portal.helpers import SECRET
 
 pytestmark = pytest.mark.slow
 SAM, SKY = "sam@demo.example", "sky@demo.example"
 PASSWORDS = {SAM: "sam works the day shift", SKY: "sky works it too"}
 WIDE, PHONE = {"width": 1440, "height": 900}, {"width": 390, "height": 844}
-
-
-async def accessible(page, what: str) -> None:
-    """axe-core (the copy axe-playwright-python ships) finds no serious or critical violation."""
-    from axe_playwright_python.async_playwright import Axe
-
-    results = await Axe().run(page)
-    bad = [(v["id"], v["impact"], [n["target"] for n in v["nodes"]][:3]) for v in results.response["violations"]
-           if v["impact"] in ("serious", "critical")]
-    assert bad == [], f"{what}: {bad}"
-
-
-async def fits(page, what: str) -> None:
-    width = await page.evaluate("document.documentElement.scrollWidth")
-    assert width <= page.viewport_size["width"], f"{what} is {width} px wide at {page.viewport_size['width']} px"
 
 
 async def test_two_agents_work_a_shift_in_the_console(dev_server, sqlite_database, task_queue):

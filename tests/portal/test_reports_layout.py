@@ -4,8 +4,8 @@ drawn at about its own size (text 11-16 px), agents are named with their e-mail 
 priority has its own colour, and duration axes are in the unit of their bars' figures.
 
 The figures are those of tests/api/test_reports.py, three weeks of them (2 to 22 March 2026).
-Signing in is tests/portal/test_reports_page.py's part: here the page's sign-in check answers
-with the seeded supervisor, so the test reads only the page. Screenshots go to
+The supervisor signs in with a token (the sign-in itself: tests/api/test_web_sign_in.py), and
+axe-core finds no serious or critical violation at either width. Screenshots go to
 tests/portal/screenshots/reports-layout-*.png."""
 
 from __future__ import annotations
@@ -13,14 +13,14 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-import api.supervisor.page
 from api.app import create_app
-from api.deps import principal_of
 from models.tables import Agent
+from models.tokens import issue_token
 from tests.api.conftest import ROLES
 from tests.api.test_reports import seed, seed_conversations, seed_paused
 from tests.conftest import worker_settings
-from tests.portal.browser import CHROMIUM, CHROMIUM_ARGS, SCREENSHOTS, free_port, require_browser, served
+
+from tests.portal.browser import CHROMIUM, CHROMIUM_ARGS, SCREENSHOTS, accessible, free_port, require_browser, served
 
 pytestmark = pytest.mark.slow
 WEEKS = "from=2026-03-02&to=2026-03-22"
@@ -42,17 +42,15 @@ MEASURE = """() => {
 }"""
 
 
-async def test_the_reports_page_reads_well_on_a_phone_and_a_wide_screen(dev_server, sqlite_database, task_queue,
-                                                                         monkeypatch):
+async def test_the_reports_page_reads_well_on_a_phone_and_a_wide_screen(dev_server, sqlite_database, task_queue):
     require_browser()
     from playwright.async_api import async_playwright
 
     SCREENSHOTS.mkdir(exist_ok=True)
     for fill in (seed, seed_paused, seed_conversations):
         fill(sqlite_database)
-    with sqlite_database.sessions() as s:
-        me = principal_of(s.scalars(select(Agent).where(Agent.email == ROLES["supervisor"])).one())
-    monkeypatch.setattr(api.supervisor.page, "signed_in", lambda request, sessions: me)
+    with sqlite_database.sessions.begin() as s:
+        token = issue_token(s, s.scalars(select(Agent).where(Agent.email == ROLES["supervisor"])).one(), "layout")
     port = free_port()
     app = create_app(worker_settings(task_queue, public_url=f"http://127.0.0.1:{port}"), temporal=dev_server.client,
                      sessions=sqlite_database.sessions, sweep=False)
@@ -60,8 +58,13 @@ async def test_the_reports_page_reads_well_on_a_phone_and_a_wide_screen(dev_serv
         browser = await pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         for width in (1440, 390):
             page = await browser.new_page(viewport={"width": width, "height": 900})
-            response = await page.goto(f"{base}/supervisor/reports?{WEEKS}")
-            assert response.status == 200
+            await page.goto(f"{base}/supervisor/reports?{WEEKS}")
+            await page.get_by_text("Sign in with an API token instead").click()
+            await page.get_by_label("API token").fill(token)
+            async with page.expect_response(lambda r: r.url.startswith(f"{base}/supervisor/reports")) as shown:
+                await page.get_by_role("button", name="Sign in with the token").click()
+            assert (await shown.value).status == 200
+            await accessible(page, f"the reports page at {width} px")
             await page.screenshot(path=str(SCREENSHOTS / f"reports-layout-{width}.png"), full_page=True)
             got = await page.evaluate(MEASURE)
 
