@@ -4,8 +4,8 @@ the agent's account page (password, notifications)."""
 
 from fastapi import APIRouter
 
-from api.console import account, bulk, live, queues, ticket
+from api.console import account, bulk, live, macros, queues, ticket
 
 router = APIRouter(include_in_schema=False)
-for part in (queues.router, bulk.router, ticket.router, live.router, account.router):
+for part in (queues.router, bulk.router, ticket.router, live.router, account.router, macros.router):
     router.include_router(part)

@@ -22,6 +22,8 @@ from api.console.forms import action_body
 from api.console.pages import cross_site, refusal, render
 from api.deps import SessionsDep
 from api.errors import ApiError
+from api.macros.schemas import MacroPreview
+from api.macros.service import usable_macros
 from api.signin import session as web
 from api.tickets import acting
 from api.tickets.uploads import accept_upload
@@ -46,10 +48,13 @@ class Attempt:
     message: str
     fields: dict[str, str]
     stale: bool = False
+    to: str = "act"  # the page's route that takes it again ("Send it anyway"): act, macros/apply
 
 
-def page_context(sessions: sessionmaker[Session], number: int, user: web.WebUser, now: datetime) -> dict[str, Any]:
-    """What the page shows besides the live view: from the read model."""
+def page_context(sessions: sessionmaker[Session], number: int, user: web.WebUser, now: datetime,
+                 with_macros: bool = False) -> dict[str, Any]:
+    """What the page shows besides the live view: from the read model (and, for the whole page,
+    the macros the agent may use: its "Use a macro")."""
     with sessions() as s:
         row = queries.ticket_row(s, number)
         events = queries.ticket_events(s, number)
@@ -60,20 +65,22 @@ def page_context(sessions: sessionmaker[Session], number: int, user: web.WebUser
                                     .order_by(TicketRow.created_at.desc()).limit(OTHER_TICKETS)))
         agents = list(s.execute(select(Agent.email, Agent.name).where(Agent.active).order_by(Agent.name)))
         here = presence.present(s, number, now, but=user.me.agent_id)
-    return {"row": row, "events": events, "others": others, "agents": agents, "present": here}
+        macros = usable_macros(s, user.me) if with_macros and user.me.role in ACTING_ROLES else []
+    return {"row": row, "events": events, "others": others, "agents": agents, "present": here, "macros": macros}
 
 
 async def page(request: Request, sessions: sessionmaker[Session], user: web.WebUser, number: int,
-               status: int = 200, attempt: Attempt | None = None) -> Response:
+               status: int = 200, attempt: Attempt | None = None,
+               macro_preview: MacroPreview | None = None) -> Response:
     now = datetime.now(timezone.utc)
     view = await request.app.state.gateway.view(number)
-    extra = await run_in_threadpool(page_context, sessions, number, user, now)
+    extra = await run_in_threadpool(page_context, sessions, number, user, now, True)
     if view is None and extra["row"] is None:
         return refusal("No such ticket", f"There is no ticket #{number}.", 404, user=user, back="/console")
     ticket = view.ticket if view is not None else extra["row"]
     return render("ticket.html", status=status, user=user, view=view, ticket=ticket, now=now, attempt=attempt,
                   key=secrets.token_urlsafe(12), may_act=user.me.role in ACTING_ROLES, statuses=m.STATUSES,
-                  priorities=m.PRIORITIES, done=request.query_params.get("done"), **extra)
+                  priorities=m.PRIORITIES, done=request.query_params.get("done"), macro_preview=macro_preview, **extra)
 
 
 async def signed_in_and_visible(request: Request, sessions: sessionmaker[Session],
@@ -135,7 +142,7 @@ async def act(number: int, request: Request, sessions: SessionsDep) -> Response:
                           fields={f["field"]: f["message"] for f in err.fields})
         return await page(request, sessions, user, number, status=err.status, attempt=attempt)
     if kind in ("reply", "note", "macro"):
-        await run_in_threadpool(_stopped_writing, sessions, number, user.me.agent_id)
+        await run_in_threadpool(stopped_writing, sessions, number, user.me.agent_id)
     return RedirectResponse(f"/console/tickets/{number}?done={kind}#top", status_code=303)
 
 
@@ -147,7 +154,7 @@ async def _upload(request: Request, sessions: sessionmaker[Session], user: web.W
                                    user.me.email)
 
 
-def _stopped_writing(sessions: sessionmaker[Session], number: int, agent_id: int) -> None:
+def stopped_writing(sessions: sessionmaker[Session], number: int, agent_id: int) -> None:
     with sessions.begin() as s:
         presence.note(s, number, agent_id, "viewing", datetime.now(timezone.utc))
 

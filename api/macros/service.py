@@ -267,20 +267,23 @@ async def preview(sessions: sessionmaker[Session], gateway: TicketGateway, me: P
 
 
 async def apply(sessions: sessionmaker[Session], gateway: TicketGateway, me: Principal, macro_id: int, number: int,
-                idempotency_key: str | None = None, if_last_seq: int | None = None) -> m.TicketView:
+                idempotency_key: str | None = None, if_last_seq: int | None = None,
+                text: str | None = None) -> m.TicketView:
     """Reply with the macro and set what it sets, as one update of the ticket's workflow (the
     `macro` action): all of it or, refused, nothing. A retry with the same Idempotency-Key
     answers with the first outcome instead of applying it twice; the same key with another
     ticket or macro is refused. With `if_last_seq` (the API's If-Match), only if that is still
-    the ticket's last event: else 409 StaleView naming what happened since (docs/console.md)."""
+    the ticket's last event: else 409 StaleView naming what happened since (docs/console.md).
+    With `text`, that is the reply instead of the macro's rendering (the console's preview,
+    edited by the agent: plain text, no template)."""
     macro, view = await _macro_and_view(sessions, gateway, me, macro_id, number)
     if view.ticket.status == Status.CLOSED:  # the workflow would refuse it too; no key is claimed for it
         raise ApiError("TicketClosed", f"ticket {number} is closed; nothing can change it")
-    action = action_for(macro, render_for_ticket(macro, view, me), me)
+    action = action_for(macro, render_for_ticket(macro, view, me) if text is None else _own_text(text), me)
     try:
         if not idempotency_key:
             return await gateway.act(number, action, if_last_seq=if_last_seq)
-        await run_in_threadpool(_claim_key, sessions, me, idempotency_key, number, macro_id)
+        await run_in_threadpool(_claim_key, sessions, me, idempotency_key, number, macro_id, text)
         try:
             return await gateway.act(number, action, update_id=f"{me.agent_id}:{idempotency_key}",
                                      if_last_seq=if_last_seq)
@@ -295,9 +298,21 @@ async def apply(sessions: sessionmaker[Session], gateway: TicketGateway, me: Pri
         raise
 
 
-def _claim_key(sessions: sessionmaker[Session], me: Principal, key: str, number: int, macro_id: int) -> None:
+def _own_text(text: str) -> str:
+    """The agent's own text for a macro's reply: what a reply may be."""
+    problem = ("must not be blank" if not text.strip() else
+               f"at most {m.MAX_BODY_CHARS} characters" if len(text) > m.MAX_BODY_CHARS else
+               "must not contain a NUL character" if "\x00" in text else None)
+    if problem:
+        raise _invalid("body", problem)
+    return text
+
+
+def _claim_key(sessions: sessionmaker[Session], me: Principal, key: str, number: int, macro_id: int,
+               text: str | None = None) -> None:
+    request = {"macro": macro_id} if text is None else {"macro": macro_id, "body": text}
     with sessions.begin() as s:
-        first = action_keys.claim(s, me.agent_id, key, number, action_keys.request_hash(number, {"macro": macro_id}))
+        first = action_keys.claim(s, me.agent_id, key, number, action_keys.request_hash(number, request))
     if first is not None:
         raise ApiError("IdempotencyKeyReused",
                        f"Idempotency-Key {key!r} was already used for another action (on ticket {first.number})",
