@@ -1,8 +1,8 @@
 """The agents' console in headless Chromium, as two agents of one team work a shift together:
 sign in with a password, take a ticket from the queue, see each other on it (viewing, writing),
 answer at the same moment (the second is told what changed and sends anyway), note a colleague
-with @mention completion, pend, see the customer's reply arrive without a reload, resolve from
-the keyboard, bulk-assign from a queue. Every page is checked with axe-core (no serious or
+with @mention completion, pend, see the customer's reply arrive without a reload, answer with a
+macro, resolve from the keyboard, bulk-assign from a queue. Every page is checked with axe-core (no serious or
 critical violation) and drawn at 1440 px and 390 px, where nothing is wider than the screen.
 Screenshots go to tests/portal/screenshots/console-*.png.
 
@@ -164,7 +164,21 @@ async def test_two_agents_work_a_shift_in_the_console(dev_server, sqlite_databas
             await expect(sam.locator(".ticket-facts .status")).to_have_text("open")
             await expect(sam.locator("#changed")).to_contain_text("updated just now")
 
-            # 7. Resolve from the keyboard: `e` goes to the resolution.
+            # 7. Sam answers with the team's macro: previewed for this ticket, then applied as one step.
+            r = await api.post("/macros", json={"name": "Glad it works", "scope": "global", "add_tags": ["hardware"],
+                                                "body": "Hi {{ requester.name }}, glad it works now. {{ agent.name }}"})
+            assert r.status_code == 201, r.text
+            await sam.reload()
+            await sam.get_by_label("Use a macro").select_option(label="Glad it works")
+            await sam.get_by_role("button", name="Preview").click()
+            preview = sam.get_by_label("The reply to Dana, as it will be sent")
+            await expect(preview).to_have_value("Hi Dana, glad it works now. Sam Support")
+            await sam.get_by_role("button", name="Apply the macro").click()
+            await expect(sam.get_by_role("status").filter(has_text="Done: macro")).to_be_visible()
+            await expect(sam.locator(".conversation")).to_contain_text("Hi Dana, glad it works now. Sam Support")
+            await expect(sam.locator(".ticket-facts")).to_contain_text("Tags: hardware")
+
+            # 8. Resolve from the keyboard: `e` goes to the resolution.
             await sam.locator("h1").click()
             await sam.keyboard.press("e")
             await expect(sam.get_by_label("Resolution")).to_be_focused()
@@ -173,7 +187,7 @@ async def test_two_agents_work_a_shift_in_the_console(dev_server, sqlite_databas
             await expect(sam.locator(".ticket-facts .status")).to_have_text("resolved")
             await shot(sam, "05-ticket-resolved")
 
-            # 8. Bulk: the two other tickets, given to Sky from the "all" queue, each one's outcome said.
+            # 9. Bulk: the two other tickets, given to Sky from the "all" queue, each one's outcome said.
             await sam.goto(f"{base}/console/queues/all")
             for n in numbers[1:]:
                 await sam.get_by_label(f"Select ticket {n}").check()
@@ -186,7 +200,7 @@ async def test_two_agents_work_a_shift_in_the_console(dev_server, sqlite_databas
             for n in numbers[1:]:
                 assert (await api.get(f"/tickets/{n}")).json()["assignee"] == SKY
 
-            # 9. j/k move through the queue; the account page passes too.
+            # 10. j/k move through the queue; the account page passes too.
             await sam.locator("h1").click()
             await sam.keyboard.press("j")
             await expect(sam.locator("tr.current a.ticket-link")).to_be_focused()
