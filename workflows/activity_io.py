@@ -191,7 +191,7 @@ class CommitResult:
 
 
 # Scheduled report mails (workflows/report_mail.py runs it, activities/report_mail.py does it;
-# the subscriptions are Temporal Schedules, api/reports/subscriptions.py).
+# the subscriptions are Temporal Schedules, api/reports/mailing.py).
 REPORT_MAIL_ACTIVITY = "mail_report"
 
 

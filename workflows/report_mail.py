@@ -1,5 +1,5 @@
 """ReportMail: started by a supervisor's report subscription, a Temporal Schedule
-(`report-mail-<agent id>-<n>`, api/reports/subscriptions.py), it mails the report of the days
+(`report-mail-<agent id>-<n>`, api/reports/mailing.py), it mails the report of the days
 before the time the schedule meant (activities/report_mail.py builds it and records the mail in
 the notification outbox, whose delivery sends it).
 

@@ -23,13 +23,20 @@ def forbidden(me: Principal) -> Response:
                    f"These pages are for the roles {ROLES_IN_WORDS}.", 403, me=me)
 
 
-def signed_in(request: Request, sessions: SessionsDep) -> Principal | Response:
-    """The supervisor signed in, or the page to show instead: the sign-in page (no session, or
-    one that ended) or a refusal (a role that may not see)."""
+def signed_in_user(request: Request) -> web.WebUser | Response:
+    """The supervisor signed in, with their session (its form token), or the page to show instead:
+    the sign-in page (no session, or one that ended) or a refusal (a role that may not see).
+    Reads the database: call it on a thread."""
     user = web.signed_in(request)
     if isinstance(user, Response):
         return user
-    return user.me if user.me.role in MANAGER_ROLES else forbidden(user.me)
+    return user if user.me.role in MANAGER_ROLES else forbidden(user.me)
+
+
+def signed_in(request: Request, sessions: SessionsDep) -> Principal | Response:
+    """The supervisor signed in, or the page to show instead (as signed_in_user)."""
+    user = signed_in_user(request)
+    return user if isinstance(user, Response) else user.me
 
 
 @router.get("", include_in_schema=False)

@@ -7,6 +7,7 @@ from typing import Any
 
 from fastapi.responses import HTMLResponse
 
+from api.deps import Principal
 from api.portal.pages import environment
 
 # No script at all, nothing from elsewhere (the charts are inline SVG, styled by our own sheet).
@@ -30,3 +31,9 @@ def render(template: str, status: int = 200, **context: Any) -> HTMLResponse:
 
 def refusal(title: str, message: str, status: int, **context: Any) -> HTMLResponse:
     return render("refusal.html", status=status, title=title, message=message, **context)
+
+
+def cross_site(me: Principal) -> HTMLResponse:
+    """The answer to a form another site sent (or one without this session's form token)."""
+    return refusal("This form came from another site", "For your safety nothing was done. Open the reports page "
+                   "from the service desk itself and try again.", 403, me=me, back="/supervisor/reports")

@@ -4,11 +4,14 @@ drawn at about its own size (text 11-16 px), agents are named with their e-mail 
 priority has its own colour, and duration axes are in the unit of their bars' figures.
 
 The figures are those of tests/api/test_reports.py, three weeks of them (2 to 22 March 2026).
-The supervisor signs in with a token (the sign-in itself: tests/api/test_web_sign_in.py), and
-axe-core finds no serious or critical violation at either width. Screenshots go to
+The supervisor signs in with a token (the sign-in itself: tests/api/test_web_sign_in.py) and has
+the report mailed daily from the page's form (so its list shows one), and axe-core finds no
+serious or critical violation at either width. Screenshots go to
 tests/portal/screenshots/reports-layout-*.png."""
 
 from __future__ import annotations
+
+import contextlib
 
 import pytest
 from sqlalchemy import select
@@ -17,6 +20,7 @@ from api.app import create_app
 from models.tables import Agent
 from models.tokens import issue_token
 from tests.api.conftest import ROLES
+from tests.api.test_report_subscriptions import forget_subscriptions
 from tests.api.test_reports import seed, seed_conversations, seed_paused
 from tests.conftest import worker_settings
 
@@ -42,6 +46,16 @@ MEASURE = """() => {
 }"""
 
 
+@contextlib.asynccontextmanager
+async def forgotten_mails(client, agent_id: int):
+    """No report mail of the agent's on the shared dev server before, nor after."""
+    await forget_subscriptions(client, agent_id)
+    try:
+        yield
+    finally:
+        await forget_subscriptions(client, agent_id)
+
+
 async def test_the_reports_page_reads_well_on_a_phone_and_a_wide_screen(dev_server, sqlite_database, task_queue):
     require_browser()
     from playwright.async_api import async_playwright
@@ -50,11 +64,12 @@ async def test_the_reports_page_reads_well_on_a_phone_and_a_wide_screen(dev_serv
     for fill in (seed, seed_paused, seed_conversations):
         fill(sqlite_database)
     with sqlite_database.sessions.begin() as s:
-        token = issue_token(s, s.scalars(select(Agent).where(Agent.email == ROLES["supervisor"])).one(), "layout")
+        sue = s.scalars(select(Agent).where(Agent.email == ROLES["supervisor"])).one()
+        token, sue_id = issue_token(s, sue, "layout"), sue.id
     port = free_port()
     app = create_app(worker_settings(task_queue, public_url=f"http://127.0.0.1:{port}"), temporal=dev_server.client,
                      sessions=sqlite_database.sessions, sweep=False)
-    async with served(app, port) as base, async_playwright() as pw:
+    async with forgotten_mails(dev_server.client, sue_id), served(app, port) as base, async_playwright() as pw:
         browser = await pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         for width in (1440, 390):
             page = await browser.new_page(viewport={"width": width, "height": 900})
@@ -64,6 +79,14 @@ async def test_the_reports_page_reads_well_on_a_phone_and_a_wide_screen(dev_serv
             async with page.expect_response(lambda r: r.url.startswith(f"{base}/supervisor/reports")) as shown:
                 await page.get_by_role("button", name="Sign in with the token").click()
             assert (await shown.value).status == 200
+            if width == 1440:  # "Mail me this report" from the page's form: listed at both widths from here on
+                await page.get_by_role("radio", name="Each day").check()
+                await page.get_by_role("combobox", name="Time zone").fill("Europe/Paris")
+                async with page.expect_response(lambda r: "mail=added" in r.url) as mailed:
+                    await page.get_by_role("button", name="Mail me this report").click()
+                assert (await mailed.value).status == 200
+                await page.get_by_role("status").filter(has_text="the report will be mailed to you").wait_for()
+            assert await page.locator("ul.mine li").count() == 1
             await accessible(page, f"the reports page at {width} px")
             await page.screenshot(path=str(SCREENSHOTS / f"reports-layout-{width}.png"), full_page=True)
             got = await page.evaluate(MEASURE)
