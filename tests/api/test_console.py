@@ -128,6 +128,9 @@ async def test_the_ticket_page_acts_through_the_ticket_s_own_update(console):
 async def test_bulk_actions_show_each_ticket_s_outcome(console):
     desk = console
     jar = await desk.cookie("supervisor")
+    for email in ("sam@demo.example", "sky@demo.example", "sue@demo.example"):  # the team away: nothing is routed
+        r = await desk.http.put(f"/agents/{email}/availability", json={"availability": "away"}, headers=desk.auth("admin"))
+        assert r.status_code == 200, r.text
     numbers = [(await desk.create(subject=f"Bulk {i}", description="x")).json()["number"] for i in range(3)]
     for n in numbers:
         await desk.wait_routed(n)
@@ -141,10 +144,9 @@ async def test_bulk_actions_show_each_ticket_s_outcome(console):
     result = re.search(r"<section class=\"panel bulk-result.*?</section>", r.text, re.S)
     assert result, r.text[-3000:]
     told = re.sub(r"\s+", " ", result.group(0))
-    # Routing may have given one to this agent already: said so, as the ticket's own refusal says it.
-    assert re.search(r"Assign: [12] of 3 done", told), told
+    assert "Assign: 2 of 3 done" in told, told
     for n in numbers[:2]:
-        assert re.search(rf"#{n}</a>: (done, now open|not done: assignee: ticket {n} is already assigned to {ROLES['agent']})", told)
+        assert f"#{n}</a>: done, now open" in told, told
     assert f"#{numbers[2]}</a>: not done: ticket {numbers[2]} is closed" in told
     for n in numbers[:2]:
         assert (await desk.ticket(n))["assignee"] == ROLES["agent"]
