@@ -7,11 +7,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, func, select, true
 from sqlalchemy.orm import Session
 
-from models.queries import TicketFilter
-from models.tables import Team, TeamMember
+from models.queries import TicketFilter, filtered
+from models.tables import Team, TeamMember, TicketRow
+from models.team_scope import Scope
 from workflows.vocabulary import ACTIVE_STATUSES, Status
 
 # "Breaching soon": the SLA's next breach is due within this long (or has passed).
@@ -91,3 +92,25 @@ def narrowed(base: TicketFilter, extra: TicketFilter) -> TicketFilter:
                    text=extra.text,
                    sla=base.sla or extra.sla,
                    scope=extra.scope)
+
+
+def queue_counts(s: Session, who: Viewer, scope: Scope) -> dict[str, int]:
+    """Every queue's count as `who` sees it (every page shows them all): the queues of open
+    tickets in one pass over the open tickets, a filtered count each, the others one query each.
+    (Five queries of their own took up to 1.6 times as long on 100,000 tickets: docs/benchmarks.md.)"""
+    filters = {slug: narrowed(q.base(who), TicketFilter(scope=scope)) for slug, q in QUEUES.items()}
+    of_open = [slug for slug, f in filters.items() if f.status and set(f.status) <= set(ACTIVE_STATUSES)]
+    out: dict[str, int] = {}
+    if of_open:
+        row = s.execute(select(*(func.count().filter(_condition(filters[slug])) for slug in of_open))
+                        .select_from(TicketRow)
+                        .where(TicketRow.status.in_(ACTIVE_STATUSES), scope.visible(TicketRow.team))).one()
+        out.update(zip(of_open, row))
+    for slug in filters.keys() - set(of_open):
+        out[slug] = s.scalar(select(func.count()).select_from(filtered(filters[slug]).subquery())) or 0
+    return {slug: out[slug] for slug in QUEUES}
+
+
+def _condition(f: TicketFilter) -> ColumnElement[bool]:
+    where = filtered(f).whereclause
+    return true() if where is None else where

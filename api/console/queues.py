@@ -14,7 +14,7 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import QueryParams
@@ -24,9 +24,8 @@ from api.deps import SessionsDep
 from api.signin import session as web
 from api.tickets.scope import scope_of
 from models import queries, saved_views
-from models.queues import QUEUES, Viewer, narrowed, viewer
+from models.queues import QUEUES, narrowed, queue_counts, viewer
 from models.tables import Team, TeamMember
-from models.team_scope import Scope
 from workflows.vocabulary import PRIORITIES, STATUSES
 
 router = APIRouter(prefix="/console", include_in_schema=False)
@@ -82,14 +81,6 @@ def read_filters(params: QueryParams, default_sort: str) -> Chosen:
     return Chosen(values=values, filter=f, sort=sort, page=page, errors=errors)
 
 
-def _counts(s: Session, who: Viewer, scope: Scope) -> dict[str, int]:
-    out = {}
-    for slug, queue in QUEUES.items():
-        q = queries.filtered(narrowed(queue.base(who), queries.TicketFilter(scope=scope)))
-        out[slug] = s.scalar(select(func.count()).select_from(q.subquery())) or 0
-    return out
-
-
 def _my_teams(s: Session, agent_id: int) -> list[tuple[int, str, str]]:
     return [(i, slug, name) for i, slug, name in s.execute(
         select(Team.id, Team.slug, Team.name).join(TeamMember, TeamMember.team_id == Team.id)
@@ -104,7 +95,7 @@ def queue_page(request: Request, sessions: sessionmaker[Session], user: web.WebU
     now = datetime.now(timezone.utc)
     with sessions() as s:
         who = viewer(s, user.me.agent_id, user.me.email, now)
-        counts = _counts(s, who, scope)
+        counts = queue_counts(s, who, scope)
         f = narrowed(queue.base(who), dataclasses.replace(chosen.filter, scope=scope))
         rows, total = ([], 0) if chosen.errors else queries.search_tickets(
             s, f, limit=PAGE_SIZE, offset=(chosen.page - 1) * PAGE_SIZE, sort=chosen.sort)
