@@ -19,7 +19,7 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.concurrency import run_in_threadpool
 
-from api.console.pages import cross_site, render
+from api.console.pages import render, signed_in_form
 from api.deps import SessionsDep
 from api.signin import session as web
 from models import passwords
@@ -84,12 +84,10 @@ def account(request: Request, sessions: SessionsDep) -> Response:
 
 @router.post(f"{ACCOUNT}/password")
 async def change_password(request: Request, sessions: SessionsDep) -> Response:
-    user = await run_in_threadpool(web.signed_in, request)
-    if isinstance(user, Response):
-        return user
-    form = await request.form()
-    if not web.form_allowed(request, user, form.get("csrf")):
-        return cross_site()
+    posted = await signed_in_form(request)
+    if isinstance(posted, Response):
+        return posted
+    user, form = posted
     current, new, again = (str(form.get(k) or "") for k in ("current", "new", "again"))
     problem = await run_in_threadpool(_change, sessions, user, current, new, again)
     if problem is not None:
@@ -125,12 +123,10 @@ def changes_of(shown: Iterable[object], ticked: Iterable[object]) -> tuple[dict[
 
 @router.post(f"{ACCOUNT}/notifications")
 async def save_notifications(request: Request, sessions: SessionsDep) -> Response:
-    user = await run_in_threadpool(web.signed_in, request)
-    if isinstance(user, Response):
-        return user
-    form = await request.form()
-    if not web.form_allowed(request, user, form.get("csrf")):
-        return cross_site()
+    posted = await signed_in_form(request)
+    if isinstance(posted, Response):
+        return posted
+    user, form = posted
     changes, problems = changes_of(form.getlist("shown"), form.getlist("on"))
     if problems:
         error = "Nothing was saved. " + " ".join(problems)

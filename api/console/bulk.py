@@ -14,7 +14,7 @@ from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
 from api.console.forms import action_body
-from api.console.pages import cross_site, refusal
+from api.console.pages import refusal, signed_in_form
 from api.console.queues import queue_page
 from api.deps import SessionsDep
 from api.errors import ApiError
@@ -39,12 +39,10 @@ class Outcome:
 
 @router.post("/bulk")
 async def bulk(request: Request, sessions: SessionsDep) -> Response:
-    user = await run_in_threadpool(web.signed_in, request)
-    if isinstance(user, Response):
-        return user
-    form = await request.form()
-    if not web.form_allowed(request, user, form.get("csrf")):
-        return cross_site()
+    posted = await signed_in_form(request)
+    if isinstance(posted, Response):
+        return posted
+    user, form = posted
     back = web.local_path(str(form.get("back") or ""), "/console/queues/mine")
     parts = urlsplit(back)
     slug = parts.path.rsplit("/", 1)[-1]

@@ -8,10 +8,14 @@ from datetime import datetime, timezone
 from functools import lru_cache
 from typing import Any
 
-from fastapi.responses import HTMLResponse
+from fastapi import Request
+from fastapi.responses import HTMLResponse, Response
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import FormData
 from jinja2 import Environment
 
 from api.portal import pages as portal
+from api.signin import session as web
 
 # Scripts and styles from this site only (the console's own script and htmx, both committed
 # under api/static/ with their licences); live updates come over the same origin (connect-src).
@@ -78,3 +82,15 @@ def cross_site() -> HTMLResponse:
     """The answer to a form another site sent (or one without this session's form token)."""
     return refusal("This form came from another site", "For your safety nothing was done. Open the page "
                    "from the service desk itself and try again.", 403, back="/console")
+
+
+async def signed_in_form(request: Request) -> tuple[web.WebUser, FormData] | Response:
+    """A signed-in page's POSTed form and its agent, or the answer instead: the sign-in page
+    (no session), or the cross-site refusal (another site, or without this session's form token)."""
+    user = await run_in_threadpool(web.signed_in, request)
+    if isinstance(user, Response):
+        return user
+    form = await request.form()
+    if not web.form_allowed(request, user, form.get("csrf")):
+        return cross_site()
+    return user, form

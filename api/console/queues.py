@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import QueryParams
 
-from api.console.pages import cross_site, refusal, render
+from api.console.pages import refusal, render, signed_in_form
 from api.deps import SessionsDep
 from api.signin import session as web
 from api.tickets.scope import scope_of
@@ -128,12 +128,10 @@ def queue(slug: str, request: Request, sessions: SessionsDep) -> Response:
 
 @router.post("/views")
 async def save_view(request: Request, sessions: SessionsDep) -> Response:
-    user = await run_in_threadpool(web.signed_in, request)
-    if isinstance(user, Response):
-        return user
-    form = await request.form()
-    if not web.form_allowed(request, user, form.get("csrf")):
-        return cross_site()
+    posted = await signed_in_form(request)
+    if isinstance(posted, Response):
+        return posted
+    user, form = posted
     name = str(form.get("name") or "").strip()
     slug = str(form.get("queue") or "")
     query = str(form.get("query") or "")
@@ -168,12 +166,10 @@ def _save_view(request: Request, sessions: sessionmaker[Session], user: web.WebU
 
 @router.post("/views/{view_id}/delete")
 async def delete_view(view_id: int, request: Request, sessions: SessionsDep) -> Response:
-    user = await run_in_threadpool(web.signed_in, request)
-    if isinstance(user, Response):
-        return user
-    form = await request.form()
-    if not web.form_allowed(request, user, form.get("csrf")):
-        return cross_site()
+    posted = await signed_in_form(request)
+    if isinstance(posted, Response):
+        return posted
+    user, form = posted
 
     def delete() -> bool:
         with sessions.begin() as s:

@@ -34,7 +34,7 @@ from api.macros import rendering
 from api.macros.schemas import MacroIn, MacroOut, MacroPreview, MacroUpdate
 from api.tickets import acting
 from api.tickets.gateway import TicketGateway
-from models import action_keys, queries
+from models import queries
 from models import macros as store
 from models.macros import Macro
 from models.tables import Agent, Team, utcnow
@@ -280,22 +280,9 @@ async def apply(sessions: sessionmaker[Session], gateway: TicketGateway, me: Pri
     if view.ticket.status == Status.CLOSED:  # the workflow would refuse it too; no key is claimed for it
         raise ApiError("TicketClosed", f"ticket {number} is closed; nothing can change it")
     action = action_for(macro, render_for_ticket(macro, view, me) if text is None else _own_text(text), me)
-    try:
-        if not idempotency_key:
-            return await gateway.act(number, action, if_last_seq=if_last_seq)
-        await run_in_threadpool(_claim_key, sessions, me, idempotency_key, number, macro_id, text)
-        try:
-            return await gateway.act(number, action, update_id=f"{me.agent_id}:{idempotency_key}",
-                                     if_last_seq=if_last_seq)
-        except ApiError as err:
-            if err.status < 500:  # refused: nothing applied under the key, which is free again
-                await run_in_threadpool(_release_key, sessions, me, idempotency_key)
-            raise
-    except ApiError as err:
-        if err.type == "StaleView" and if_last_seq is not None:
-            # The actions endpoint's refusal, with what happened since (api/tickets/acting.py).
-            raise await run_in_threadpool(acting.stale_refusal, sessions, number, if_last_seq, err) from err
-        raise
+    request = {"macro": macro_id} if text is None else {"macro": macro_id, "body": text}
+    return await acting.send(sessions, gateway, me, number, action, request=request,
+                             idempotency_key=idempotency_key, if_last_seq=if_last_seq)
 
 
 def _own_text(text: str) -> str:
@@ -306,19 +293,3 @@ def _own_text(text: str) -> str:
     if problem:
         raise _invalid("body", problem)
     return text
-
-
-def _claim_key(sessions: sessionmaker[Session], me: Principal, key: str, number: int, macro_id: int,
-               text: str | None = None) -> None:
-    request = {"macro": macro_id} if text is None else {"macro": macro_id, "body": text}
-    with sessions.begin() as s:
-        first = action_keys.claim(s, me.agent_id, key, number, action_keys.request_hash(number, request))
-    if first is not None:
-        raise ApiError("IdempotencyKeyReused",
-                       f"Idempotency-Key {key!r} was already used for another action (on ticket {first.number})",
-                       [{"field": "header Idempotency-Key", "message": "reused with a different request"}])
-
-
-def _release_key(sessions: sessionmaker[Session], me: Principal, key: str) -> None:
-    with sessions.begin() as s:
-        action_keys.release(s, me.agent_id, key)

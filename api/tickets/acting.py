@@ -80,10 +80,19 @@ async def take(ctx: Acting, number: int, body: ActionBody, idempotency_key: str 
     await run_in_threadpool(_check_references, sessions, action, action_team)
     if attachment_ids := getattr(body, "attachments", None):  # a reply's or a note's files
         action = await run_in_threadpool(_with_attachments, sessions, number, action, attachment_ids)
+    return await send(sessions, tickets, me, number, action, request=body.model_dump(mode="json"),
+                      idempotency_key=idempotency_key, if_last_seq=if_last_seq)
+
+
+async def send(sessions: sessionmaker[Session], tickets: TicketGateway, me: Principal, number: int, action: Any, *,
+               request: dict[str, Any], idempotency_key: str | None, if_last_seq: int | None) -> m.TicketView:
+    """Send a checked action to its ticket: under the agent's Idempotency-Key if given (claimed
+    for `request`, what the caller asked, and freed again when the ticket refuses), refused with
+    what happened since when the view it came from is stale."""
     try:
         if not idempotency_key:
             return await tickets.act(number, action, if_last_seq=if_last_seq)
-        await run_in_threadpool(_claim_key, sessions, me, idempotency_key, number, body)
+        await run_in_threadpool(_claim_key, sessions, me, idempotency_key, number, request)
         try:
             return await tickets.act(number, action, update_id=f"{me.agent_id}:{idempotency_key}",
                                      if_last_seq=if_last_seq)
@@ -118,11 +127,11 @@ def describe(event: TicketEventRow) -> str:
     return f"{kind} by {who}{moved}"
 
 
-def _claim_key(sessions: sessionmaker[Session], me: Principal, key: str, number: int, body: ActionBody) -> None:
+def _claim_key(sessions: sessionmaker[Session], me: Principal, key: str, number: int, request: dict[str, Any]) -> None:
     """A key names one action: a retry of it goes on (the update id answers it once); the same
-    key with another ticket or body is refused, as `POST /tickets` refuses it."""
+    key with another ticket or request is refused, as `POST /tickets` refuses it."""
     with sessions.begin() as s:
-        first = action_keys.claim(s, me.agent_id, key, number, action_keys.request_hash(number, body.model_dump(mode="json")))
+        first = action_keys.claim(s, me.agent_id, key, number, action_keys.request_hash(number, request))
     if first is not None:
         raise ApiError("IdempotencyKeyReused",
                        f"Idempotency-Key {key!r} was already used for another action (on ticket {first.number})",
