@@ -55,6 +55,7 @@ async def test_the_customer_confirms_and_the_ticket_closes_once(desk):
     again = await desk.http.post(f"{path}/confirmation", data={"decision": "reject", "comment": "wait"})
     assert again.status_code == 409 and "already used on" in again.text
     assert (await desk.http.get(path)).status_code == 409
+    await desk.projected(number, view.ticket.last_seq)  # the events list is the read model's
     events = (await desk.http.get(f"/tickets/{number}/events", headers=desk.auth())).json()
     assert [e["kind"] for e in events].count("confirmed") == 1
     assert [e for e in events if e["kind"] == "confirmed"][0]["actor_kind"] == "customer"
