@@ -1,0 +1,22 @@
+"""the portal: customers sign in by a link sent to their address (placeholder: filled by the portal change)
+
+Revision ID: 0023
+Revises: 0022
+"""
+
+from alembic import op  # noqa: F401
+import sqlalchemy as sa  # noqa: F401
+
+
+revision = '0023'
+down_revision = '0022'
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    pass
+
+
+def downgrade() -> None:
+    pass
