@@ -120,6 +120,7 @@ class ErrorType(StrEnum):
     TRIAGE_RULE_NOT_FOUND = ("TriageRuleNotFound", 404)
     WEBHOOK_NOT_FOUND = ("WebhookNotFound", 404)
     NOT_FOUND = ("NotFound", 404)
+    ARTICLE_NOT_FOUND = ("ArticleNotFound", 404)  # the knowledge base (docs/knowledge-base.md)
     METHOD_NOT_ALLOWED = ("MethodNotAllowed", 405)
     TICKET_CLOSED = ("TicketClosed", 409)
     CHILDREN_OPEN = ("ChildrenOpen", 409)  # a parent with open sub-tickets cannot be resolved or merged
@@ -132,6 +133,8 @@ class ErrorType(StrEnum):
     TRIAGE_RULE_EXISTS = ("TriageRuleExists", 409)
     WEBHOOK_EXISTS = ("WebhookExists", 409)
     CALENDAR_IN_USE = ("CalendarInUse", 409)
+    ARTICLE_EXISTS = ("ArticleExists", 409)  # an article's slug is taken
+    ARTICLE_CHANGED = ("ArticleChanged", 409)  # an edit of a version that is no longer the article's current one
     LINK_USED = ("LinkUsed", 409)  # a one-time link (confirm, survey) acts once
     NOT_WAITING_FOR_CONFIRMATION = ("NotWaitingForConfirmation", 409)  # a confirm link while not resolved
     SURVEY_NOT_OPEN = ("SurveyNotOpen", 409)  # answered, expired, or no survey
@@ -149,6 +152,7 @@ class ErrorType(StrEnum):
     UNKNOWN_ATTACHMENT = ("UnknownAttachment", 422)
     UNKNOWN_CALENDAR = ("UnknownCalendar", 422)
     IDEMPOTENCY_KEY_REUSED = ("IdempotencyKeyReused", 422)
+    UNSAFE_MARKDOWN = ("UnsafeMarkdown", 422)  # an article's text with a script, an event handler, a javascript: link ...
     PASSWORD_REFUSED = ("PasswordRefused", 422)  # a new password that breaks a rule (models/passwords.py)
     RATE_LIMITED = ("RateLimited", 429)  # with Retry-After (api/throttle.py)
     TEMPORAL_UNAVAILABLE = ("TemporalUnavailable", 503)
