@@ -11,6 +11,7 @@ from fastapi.responses import JSONResponse, Response
 
 from api.deps import ManagerDep, SessionsDep
 from models.reporting import figures as reports
+from models.reporting import knowledge
 from api.reports.filters import report_filters
 from api.tickets.scope import ScopeDep, scoped_filters
 from models.reports import Filters
@@ -96,3 +97,11 @@ def categories(request: Request, me: ManagerDep, sessions: SessionsDep, f: Filte
     """The most frequent categories of tickets created in the period, with their share."""
     with sessions() as s:
         return _respond(request, "categories", reports.categories(s, f, limit), f, fmt)
+
+
+@router.get("/knowledge-base", responses=AS_CSV)
+def knowledge_base(request: Request, me: ManagerDep, sessions: SessionsDep, f: FiltersDep, fmt: FormatQuery = None) -> Response:
+    """The knowledge base in use in the period: per article its views, helpful votes, deflected requests and ticket
+    links (the ticket filters apply to the links only); the articles most linked from tickets; the stale ones."""
+    with sessions() as s:
+        return _respond(request, "knowledge-base", knowledge.knowledge_base(s, f, datetime.now(timezone.utc)), f, fmt)

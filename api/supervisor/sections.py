@@ -236,6 +236,46 @@ def categories(t: reports.Table) -> Section:
     return sec
 
 
+TOP_ARTICLES = 10  # in each of the knowledge base's charts
+
+
+def _article(r: dict[str, Any]) -> str:
+    return r["title"] or f"article {r['article_id']}"
+
+
+def knowledge_base(t: reports.Table) -> Section:
+    d = t.data
+    o = d["overall"]
+    sec = Section("knowledge-base", "Knowledge base", "Articles read (a reader a day), voted helpful or not, that "
+                  "answered a request before it was sent (deflections), and linked into tickets, in the period; the "
+                  "team and other ticket filters apply to the links only. Stale: the review date has passed.",
+                  show_figures=True)
+    rows = d["articles"]
+    cells: list[list[Cell]] = [[_article(r), _n(r["views"]), _n(r["helpful"]), _n(r["not_helpful"]), _n(r["helpful_pct"]),
+                                _n(r["deflections"]), _n(r["ticket_links"]),
+                                f"review due {r['review_at'][:10]}" if r["stale"] else ""] for r in rows]
+    sec.figures = Figures(["article", "views", "helpful", "not helpful", "helpful %", "deflections", "ticket links",
+                           "stale"], cells)
+    if not rows:
+        sec.empty = "No articles read, voted on, suggested or linked in this period, and none stale."
+        return sec
+    read = [r for r in rows if r["views"] or r["helpful"] or r["not_helpful"]][:TOP_ARTICLES]
+    sec.charts.append(hbars([_article(r) for r in read], [
+        Series("views", [r["views"] for r in read], lambda v: _plural(v, "view", "views"), "s1"),
+        Series("helpful", [r["helpful"] for r in read], lambda v: f"{v:g} helpful", "s2"),
+        Series("not helpful", [r["not_helpful"] for r in read], lambda v: f"{v:g} not helpful", "s3")],
+        title=f"Most read articles ({_plural(o['views'], 'view', 'views')}, {o['helpful_pct'] or 0:g} % helpful)",
+        empty="No article read in this period."))
+    used = sorted((r for r in rows if r["deflections"] or r["ticket_links"]),
+                  key=lambda r: (-r["deflections"] - r["ticket_links"], r["article_id"]))[:TOP_ARTICLES]
+    sec.charts.append(hbars([_article(r) for r in used], [
+        Series("deflections", [r["deflections"] for r in used], lambda v: _plural(v, "deflection", "deflections"), "s4"),
+        Series("ticket links", [r["ticket_links"] for r in used], lambda v: _plural(v, "ticket link", "ticket links"), "s1")],
+        title=f"Requests answered ({o['deflections']:g}) and links into tickets ({o['ticket_links']:g})",
+        empty="No deflections or ticket links in this period."))
+    return sec
+
+
 @dataclass
 class Page:
     key_figures: list[tuple[str, str]]
@@ -243,7 +283,8 @@ class Page:
 
 
 BUILDERS = {"volume": volume, "backlog": backlog, "response-times": response_times, "reopens": reopens, "sla": sla,
-            "agents": agents, "satisfaction": satisfaction, "categories": categories}
+            "agents": agents, "satisfaction": satisfaction, "categories": categories,
+            "knowledge-base": knowledge_base}
 
 
 def build(s: Session, f: Filters, now: datetime) -> Page:

@@ -17,7 +17,7 @@ import hashlib
 import re
 from datetime import date, datetime
 
-from sqlalchemy import Boolean, Date, Index, Integer, String, UniqueConstraint, select
+from sqlalchemy import Boolean, Date, Index, Integer, String, UniqueConstraint, func, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from models.db import dialect_insert
@@ -121,3 +121,15 @@ def link_article_to_ticket(s: Session, *, article_id: int, number: int, seq: int
     return _inserted(s, TicketLink, {"article_id": article_id, "number": number, "seq": seq,
                                      "actor": actor.strip().lower()[:320], "at": at or utcnow()},
                      ["article_id", "number", "seq"])
+
+
+def most_helpful(s: Session, article_ids: list[int], *, limit: int = 5) -> list[tuple[int, int]]:
+    """(article id, its readers who found it helpful) of the most helpful of these articles,
+    those with no helpful vote left out."""
+    if not article_ids:
+        return []
+    yes = func.count()
+    rows = s.execute(select(ArticleVote.article_id, yes).where(ArticleVote.article_id.in_(article_ids),
+                                                               ArticleVote.helpful.is_(True))
+                     .group_by(ArticleVote.article_id).order_by(yes.desc(), ArticleVote.article_id).limit(limit))
+    return [(int(a), int(n)) for a, n in rows]

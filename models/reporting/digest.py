@@ -9,6 +9,7 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from models.reporting import figures as reports
+from models.reporting import knowledge
 from models.reports import Filters
 
 WEEKLY_AFTER_DAYS = 62  # past two months, a bar per day is too thin to read: one per week
@@ -28,6 +29,7 @@ TABLES: dict[str, Callable[[Session, Filters, datetime], reports.Table]] = {
     "agents": lambda s, f, now: reports.agents(s, f),
     "satisfaction": lambda s, f, now: reports.satisfaction(s, f),
     "categories": lambda s, f, now: reports.categories(s, f, 10),
+    "knowledge-base": lambda s, f, now: knowledge.knowledge_base(s, f, now),
 }
 
 
