@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlalchemy import Select, case, func, or_, select
 from sqlalchemy.orm import Session
 
+from models.search import tickets_matching
 from models.tables import Agent, Team, TicketEventRow, TicketIntake, TicketRow
 from models.team_scope import Scope
 from workflows.vocabulary import PRIORITIES
@@ -64,10 +65,12 @@ def filtered(f: TicketFilter) -> Select:
     if f.requester:
         q = q.where(TicketRow.requester_email == f.requester.lower())
     if f.text:
-        # Case-insensitive substring over subject, description and requester; LIKE wildcards escaped.
+        # The words anywhere in the ticket's conversation (the search index, models/search), or a
+        # case-insensitive substring of the subject, description or requester (LIKE wildcards escaped).
         pattern = "%" + f.text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        q = q.where(or_(*(func.lower(col).like(pattern.lower(), escape="\\")
-                          for col in (TicketRow.subject, TicketRow.description, TicketRow.requester_email, TicketRow.requester_name))))
+        q = q.where(or_(tickets_matching(TicketRow.number, f.text), *(
+            func.lower(col).like(pattern.lower(), escape="\\")
+            for col in (TicketRow.subject, TicketRow.description, TicketRow.requester_email, TicketRow.requester_name))))
     return q
 
 

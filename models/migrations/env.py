@@ -6,6 +6,7 @@ from models.tables import Base
 import models.alerts  # puts alert_groups on Base.metadata
 import models.mail  # puts mail_messages, attachments, inbound_mail on Base.metadata
 import models.webhooks  # puts webhooks on Base.metadata
+import models.search.tables  # puts search_documents and search_words on Base.metadata
 import models.portal  # puts used_links on Base.metadata
 import models.audit.archive  # puts audit_archives on Base.metadata
 import models.action_keys  # puts action_keys on Base.metadata

@@ -62,6 +62,13 @@ def test_the_migrations_build_the_tables_the_models_declare(tmp_path):
     engine = make_engine(f"sqlite:///{tmp_path / 'desk.db'}")
     upgrade(engine)
     with engine.connect() as c:
-        diff = compare_metadata(MigrationContext.configure(c, opts={"compare_type": False}), Base.metadata)
+        opts = {"compare_type": False, "include_name": _declared_by_sqlalchemy}
+        diff = compare_metadata(MigrationContext.configure(c, opts=opts), Base.metadata)
     engine.dispose()
     assert diff == []
+
+
+def _declared_by_sqlalchemy(name, type_, parent_names) -> bool:
+    """Not the FTS5 table of the search (models/search/tables.py) and its shadow tables, which
+    SQLAlchemy cannot declare: SQLite makes them with the virtual table."""
+    return not (type_ == "table" and name and name.startswith("search_fts"))

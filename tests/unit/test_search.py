@@ -1,0 +1,113 @@
+"""The search (models/search) on both databases: stemming, a typo corrected, the whole
+conversation searched, what a customer may never see, ranking, snippets escaped, team scope,
+forget(); and the tickets list's q= through the same index."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from sqlalchemy import select
+
+from models import queries
+from models.search import Document, forget, index, search
+from models.search.tickets import event_documents, ticket_document
+from models.tables import TicketRow
+from models.team_scope import Scope
+
+NOW = datetime(2026, 12, 1, 10, tzinfo=timezone.utc)
+
+
+def _ticket(s, number: int, subject: str, description: str = "", team: str | None = "support",
+            events: list[tuple[int, str, dict]] | None = None) -> None:
+    s.add(TicketRow(number=number, subject=subject, description=description, requester_email="c@example.com",
+                    requester_name="C", channel="email", status="open", priority="normal", tags=[], team=team,
+                    assignee=None, created_at=NOW, updated_at=NOW, last_seq=1 + len(events or [])))
+    s.flush()
+    index(s, [ticket_document(number, subject, description), *event_documents(number, events or [])])
+
+
+def _desk(database) -> None:
+    with database.sessions.begin() as s:
+        _ticket(s, 1, "Printer on floor 3", "It shows an error.",
+                events=[(2, "customer_reply", {"body": "The toner light blinks since Monday. It prints blank pages."}),
+                        (3, "note", {"body": "Probably the firmware rollout, ask Kim."}),
+                        (4, "resolve", {"resolution": "Replaced the drum unit."})])
+        _ticket(s, 2, "VPN drops", "My VPN disconnects; the printer works though.", team="network")
+        index(s, [Document(kind="article", ref=10, part="article", audience="public", title="Clearing a paper jam",
+                           body="Open the printer's front door and pull the paper out gently."),
+                  Document(kind="article", ref=11, part="article", audience="internal", title="Firmware rollout plan",
+                           body="Printers get the new firmware on Fridays.")])
+
+
+def _refs(hits) -> list[tuple[str, int]]:
+    return [(h.kind, h.ref) for h in hits.hits]
+
+
+def test_stemming_typos_and_the_whole_conversation(database):
+    _desk(database)
+    with database.sessions() as s:
+        # "printing" and "prints" share a stem; "printers" and "printer" share another.
+        assert ("article", 10) in _refs(search(s, "printers"))
+        assert ("ticket", 1) in _refs(search(s, "printer"))
+        assert _refs(search(s, "printing", kinds={"ticket"})) == [("ticket", 1)]  # "prints", in a reply
+        found = search(s, "blinking", kinds={"ticket"})  # only in the customer's reply, as "blinks"
+        assert _refs(found) == [("ticket", 1)] and found.corrected is None
+        assert _refs(search(s, "drum", kinds={"ticket"})) == [("ticket", 1)]  # the resolution
+        assert _refs(search(s, "kim", kinds={"ticket"})) == [("ticket", 1)]  # a note, for agents
+        typo = search(s, "tonr light")
+        assert typo.corrected == "toner light" and _refs(typo) == [("ticket", 1)]
+        assert search(s, "printr").corrected == "printer"
+        assert search(s, "zzzzqx").total == 0 and search(s, "zzzzqx").corrected is None
+        assert search(s, "").total == 0 and search(s, "  -- ").total == 0
+
+
+def test_a_customer_never_sees_a_note_a_ticket_or_an_internal_article(database):
+    _desk(database)
+    with database.sessions() as s:
+        assert set(_refs(search(s, "firmware"))) == {("article", 11), ("ticket", 1)}
+        assert search(s, "firmware", audience="public").total == 0
+        assert search(s, "printer", audience="public", kinds={"ticket", "article"}).hits[0].ref == 10
+        assert _refs(search(s, "printer", audience="public")) == [("article", 10)]
+        # A correction is offered only when it finds something the reader may see.
+        assert search(s, "firmwre", audience="public").corrected is None
+
+
+def test_ranking_snippets_scope_and_forget(database):
+    _desk(database)
+    with database.sessions.begin() as s:
+        _ticket(s, 3, "Scanner <b>broken</b>", "",
+                events=[(2, "customer_reply", {"body": "Hello <script>alert(1)</script> the scanner & the printer"})])
+    with database.sessions() as s:
+        ranked = search(s, "printer", kinds={"ticket"})
+        assert _refs(ranked)[0] == ("ticket", 1)  # in the subject, above a body's mention
+        assert ranked.hits[0].score > ranked.hits[-1].score
+        hit = next(h for h in search(s, "alert scanner", kinds={"ticket"}).hits if h.ref == 3)
+        assert hit.title == "Scanner <b>broken</b>"  # the title is text: the page escapes it
+        assert "<script>" not in hit.snippet_html and "&lt;script&gt;" in hit.snippet_html
+        assert hit.snippet_html.replace("<mark>", "").replace("</mark>", "").count("<") == 0
+        assert "<mark>alert</mark>" in hit.snippet_html and "<mark>scanner</mark>" in hit.snippet_html
+        assert ("ticket", 2) in _refs(search(s, "vpn"))
+        assert _refs(search(s, "vpn", scope=Scope(frozenset({"network"})))) == []
+        page = search(s, "printer", limit=1, offset=1)
+        assert page.total == search(s, "printer").total and len(page.hits) == 1
+    with database.sessions.begin() as s:
+        forget(s, "ticket", 1)
+        forget(s, "article", 10)
+    with database.sessions() as s:
+        assert ("ticket", 1) not in _refs(search(s, "toner"))
+        assert _refs(search(s, "printer", kinds={"article"})) == [("article", 11)]
+
+
+def test_the_tickets_list_finds_a_word_only_in_the_conversation(database):
+    _desk(database)
+    with database.sessions() as s:
+        def numbers(text: str, scope: Scope = Scope()) -> list[int]:
+            rows, _ = queries.search_tickets(s, queries.TicketFilter(text=text, scope=scope), limit=10, offset=0)
+            return sorted(r.number for r in rows)
+
+        assert numbers("toner") == [1]  # the customer's reply only
+        assert numbers("printer") == [1, 2]
+        assert numbers("c@example") == [1, 2]  # the requester's address, as before
+        assert numbers("printer", Scope(frozenset({"network"}))) == [1]
+        assert numbers("!!") == []
+        assert s.scalar(select(TicketRow.number).where(TicketRow.number == 1)) == 1
