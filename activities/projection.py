@@ -16,6 +16,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from activities.defn import sync_activity
 from models.db import dialect_insert as _insert
+from models.search import Document, index
+from models.search.tickets import event_documents, ticket_document
 from models.tables import SlaMilestoneRow, SurveyResponse, TicketEventRow, TicketRow
 from workflows.activity_io import ProjectionInput
 from workflows.messages import PROJECT_ACTIVITY, TicketSnapshot
@@ -38,6 +40,10 @@ def project(session: Session, inp: ProjectionInput) -> None:
     )
     if inp.description is not None:
         session.execute(update(TicketRow).where(TicketRow.number == snap.number).values(description=inp.description))
+    # The search index, in the same transaction: the subject and description once (they come
+    # with the `created` event), and each event that carries text; one upsert for the batch.
+    docs: list[Document] = [ticket_document(snap.number, snap.subject, inp.description)] if inp.description is not None else []
+    index(session, docs + event_documents(snap.number, ((e.seq, e.kind, e.data) for e in inp.events)))
     for e in inp.events:
         row = {
             "number": e.number,

@@ -6,10 +6,11 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from models import queries
 from models.search import Document, forget, index, search
+from models.search.tables import documents
 from models.search.tickets import event_documents, ticket_document
 from models.tables import TicketRow
 from models.team_scope import Scope
@@ -111,3 +112,26 @@ def test_the_tickets_list_finds_a_word_only_in_the_conversation(database):
         assert numbers("printer", Scope(frozenset({"network"}))) == [1]
         assert numbers("!!") == []
         assert s.scalar(select(TicketRow.number).where(TicketRow.number == 1)) == 1
+
+
+def test_the_projection_indexes_a_ticket_and_its_conversation_once(database):
+    from activities.projection import project
+    from workflows.activity_io import ProjectionInput
+    from workflows.messages import SYSTEM, Actor, TicketEvent, TicketSnapshot
+
+    snap = TicketSnapshot(number=40, subject="Laptop overheats", requester_email="dana@customer.example",
+                          requester_name="Dana", channel="api", status="open", priority="normal", category=None,
+                          tags=[], team="support", assignee=None, created_at=NOW, updated_at=NOW, last_seq=3)
+    agent = Actor(kind="agent", id="sam@demo.example")
+    events = [TicketEvent(number=40, seq=1, kind="created", at=NOW, actor=SYSTEM, status_to="new"),
+              TicketEvent(number=40, seq=2, kind="note", at=NOW, actor=agent, data={"body": "Fan replaced last year"}),
+              TicketEvent(number=40, seq=3, kind="set_priority", at=NOW, actor=agent, data={"priority": "high"})]
+    for _ in range(2):  # a retried batch changes nothing
+        with database.sessions.begin() as s:
+            project(s, ProjectionInput(snapshot=snap, events=events, description="It shuts down at noon"))
+    with database.sessions() as s:
+        assert _refs(search(s, "noon")) == [("ticket", 40)]
+        assert search(s, "laptop").hits[0].title == "Laptop overheats"
+        assert _refs(search(s, "fans", kinds={"ticket"})) == [("ticket", 40)]
+        assert search(s, "fan", audience="public").total == 0
+        assert s.scalar(select(func.count()).select_from(documents).where(documents.c.ref == 40)) == 2
