@@ -22,6 +22,7 @@ from activities.defn import sync_activity
 from activities.mailer import DeliveryError, SmtpMailer, build_email, check_address
 from activities.rendering import Rendered, render, ticket_context
 from activities.webhooks import post_webhook
+from models import customer_sessions
 from models import notification_preferences as preferences
 from models import outbox
 from models.links import sign_link
@@ -75,6 +76,10 @@ def signed_links(row: Outgoing, settings: Settings, now: datetime) -> dict[str, 
     if row.audience != "customer" or not row.links:
         return {}
     base = settings.public_url.rstrip("/")
+    if row.kind == customer_sessions.MAIL_KIND:  # a portal sign-in link, for no ticket
+        token = customer_sessions.sign_sign_in(settings.link_secret, row.recipient, row.links_expire_at or now,
+                                               str(row.data.get("link_id", "")))
+        return {"sign_in": f"{base}/portal/sign-in/{token}"}
     view_until = now + timedelta(days=VIEW_LINK_DAYS)
     out = {}
     for purpose in row.links:
@@ -147,10 +152,10 @@ class DeliveryActivities:
                 return out
             if row.message_id is None:  # the first try fixes it; retries send the same mail
                 row.message_id = normalise_message_id(new_message_id(row.number, row.seq, self._settings.mail_domain))
-                if row.audience == "customer":  # the customer's reply to it threads into the ticket
+                if row.audience == "customer" and row.number > 0:  # the customer's reply to it threads into the ticket
                     record_outbound(s, row.number, row.message_id)
             out.message_id = row.message_id
-            if row.audience == "customer":
+            if row.audience == "customer" and row.number > 0:
                 out.in_reply_to, out.references = _threading(s, row.number, row.message_id)
             return out
 

@@ -1,5 +1,6 @@
-"""The customer portal (docs/portal.md): plain HTML pages under /portal, no JavaScript,
-no accounts. The signed link in the customer's e-mail is the credential."""
+"""The customer portal (docs/portal.md): plain HTML pages under /portal, no accounts. The
+signed link in the customer's e-mail is the credential, or a session opened by a sign-in link
+mailed to their address."""
 
 from __future__ import annotations
 
@@ -8,9 +9,12 @@ from fastapi.staticfiles import StaticFiles
 
 from api.portal import confirmation, requests, survey, ticket_page
 from api.portal.pages import STATIC
+from api.portal import my_requests, sign_in  # customers signed in by a mailed link
 
 
 def install_portal(app: FastAPI) -> None:
     for module in (requests, ticket_page, confirmation, survey):
         app.include_router(module.router)
     app.mount("/portal/static", StaticFiles(directory=STATIC), name="portal-static")
+    for module in (sign_in, my_requests):
+        app.include_router(module.router)

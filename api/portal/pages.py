@@ -7,6 +7,7 @@ from datetime import datetime, timezone
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
@@ -41,17 +42,19 @@ TITLES = {
     "NotFound": "Not found",
     "TemporalUnavailable": "Please try again in a moment",
     "TicketRunning": "Please try again in a moment",
+    "Forbidden": "This form came from another site",
     "DatabaseUnavailable": "Please try again in a moment",
 }
 
 
-def when(value: datetime | None) -> str:
+def when(value: datetime | None, zone: str = "UTC") -> str:
+    """A time in words, in `zone` (a signed-in customer's choice, models/customer_sessions.py), named."""
     if value is None:
         return ""
     if value.tzinfo is None:
         value = value.replace(tzinfo=timezone.utc)
-    value = value.astimezone(timezone.utc)
-    return f"{value.day} {value:%B %Y, %H:%M} UTC"
+    value = value.astimezone(ZoneInfo(zone))
+    return f"{value.day} {value:%B %Y, %H:%M} {zone}"
 
 
 @lru_cache(maxsize=1)

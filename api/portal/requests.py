@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse
 
 from api.errors import ApiError
+from api.portal import uploads
 from api.portal.pages import refusal, render
 from api.portal.service import Portal, get_portal
 from api.throttle import client_address, in_words, throttle_of
@@ -61,6 +62,9 @@ async def submit(request: Request, portal: PortalDep) -> HTMLResponse:
     key = str(form.get("form_key") or "")
     secret = portal.settings.link_secret
     errors = validate(values)
+    files = await uploads.read(form, portal.settings.max_attachment_bytes)
+    if files.refused:
+        errors["files"] = files.refused
     if check_form_key(secret, key) != "ok":
         # Not a form this page made, or one older than a day: ask to send it again.
         errors["form"] = "This form had expired. Please check your answers and send it again."
@@ -80,7 +84,8 @@ async def submit(request: Request, portal: PortalDep) -> HTMLResponse:
               "requester": {"email": email, "name": values["name"]}}
     try:
         res = await portal.intake.open(source="web", key=key, ticket=ticket,
-                                       created_by=Actor(kind="customer", id=email, name=values["name"]))
+                                       created_by=Actor(kind="customer", id=email, name=values["name"]),
+                                       within=uploads.within(files, f"<portal-{key}@{portal.settings.mail_domain}>"))
     except ApiError as err:
         if err.type == "IdempotencyKeyReused":  # the same form sent again with other words
             errors["form"] = ("This form was already sent as another request. Your answers are kept below: "

@@ -16,6 +16,7 @@ import models.saved_views  # puts saved_views on Base.metadata
 import models.presence  # puts ticket_presence on Base.metadata
 import models.kb.tables  # puts kb_articles, kb_article_versions, kb_article_files on Base.metadata
 import models.kb.usage  # puts kb_views, kb_votes, kb_deflections, kb_ticket_links on Base.metadata
+import models.customer_sessions  # puts customer_sessions on Base.metadata
 import models.web_sessions  # noqa: F401  # puts web_sessions on Base.metadata (the others bind `models`, used)
 
 config = context.config
