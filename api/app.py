@@ -99,10 +99,10 @@ def create_app(settings: Settings | None = None, *, temporal: Client | None = No
     app.add_middleware(SecurityHeaders)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes, larger=(
         ("POST", r"/inbound/email", settings.max_message_bytes),
-        ("POST", r"/tickets/\d+/attachments", settings.max_attachment_bytes + 64 * 1024),  # + multipart framing
-    ))
         # the portal's forms with files (docs/portal.md "Attachments"): their files together, + the form
         ("POST", r"/portal/requests|/portal/(t/[^/]+|requests/\d+)/reply", settings.max_attachment_bytes + 256 * 1024),
+        ("POST", r"/tickets/\d+/attachments", settings.max_attachment_bytes + 64 * 1024),  # + multipart framing
+    ))
     json_routers = (
         health.router, tickets.router,
         audit_routes.router, audit_routes.archives,  # timelines, exports and archived histories (docs/audit.md)

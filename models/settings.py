@@ -101,13 +101,13 @@ class Settings(BaseSettings):
     # ended after this long unused.
     web_session_hours: float = Field(default=12, gt=0)
     web_session_idle_minutes: float = Field(default=120, gt=0)
-
-    @field_validator("rate_limit_portal_per_client", "rate_limit_portal_per_address", "rate_limit_failed_sign_ins",
     # Customers' portal sign-in (models/customer_sessions.py): how long the mailed link works
     # (once), how long a session lasts at most, and after how long unused it ends.
     portal_sign_in_link_minutes: float = Field(default=15, gt=0)
     portal_session_hours: float = Field(default=24, gt=0)
     portal_session_idle_minutes: float = Field(default=60, gt=0)
+
+    @field_validator("rate_limit_portal_per_client", "rate_limit_portal_per_address", "rate_limit_failed_sign_ins",
                      "rate_limit_failed_sign_ins_per_account", "rate_limit_failed_tokens")
     @classmethod
     def _rate_limit(cls, v: str) -> str:
