@@ -10,10 +10,11 @@ from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from models import customer_sessions as cs
-from models.tables import Notification
+from models.mail import Attachment
+from models.tables import Notification, TicketIntake
 from models.web_sessions import Lifetime, form_token
 from tests.api.conftest import running_desk
 from tests.api.test_notifications import PUBLIC, SECRET, mailing_desk
@@ -147,3 +148,31 @@ async def test_a_customer_sees_only_their_own_requests_in_their_time_zone(desk):
     found = await desk.wait_for(printer, lambda t: any(e["body"] == "Here is a photo." for e in t["conversation"]))
     entry = next(e for e in found["conversation"] if e["body"] == "Here is a photo.")
     assert entry["author"]["id"] == DANA and [a["filename"] for a in entry["attachments"]] == ["jam.png"]
+
+
+async def test_files_on_the_request_form_land_on_the_ticket_and_a_refused_one_opens_nothing(desk):
+    answers = {"name": "Dana", "email": DANA, "subject": "Scanner broken", "description": "See the photo."}
+
+    def counts():
+        with desk.db.sessions() as s:
+            return s.scalar(select(func.count()).select_from(TicketIntake)), s.scalar(select(func.count()).select_from(Attachment))
+
+    before = counts()
+    key = form_key((await desk.http.get("/portal")).text)
+    refused = await desk.http.post("/portal/requests", data=answers | {"form_key": key},
+                                   files=[("files", ("photo.png", PNG, "image/png")),
+                                          ("files", ("setup.exe", EXE, "application/octet-stream"))])
+    assert refused.status_code == 422
+    assert 'id="files-error"' in refused.text and "setup.exe" in refused.text
+    assert 'value="Scanner broken"' in refused.text and "See the photo." in refused.text  # the typed text kept
+    assert counts() == before  # no ticket, no file
+
+    key = form_key(refused.text)
+    r = await desk.http.post("/portal/requests", data=answers | {"form_key": key},
+                             files=[("files", ("photo.png", PNG, "image/png")), ("files", ("notes.txt", b"it jams", "text/plain"))])
+    assert r.status_code == 200, r.text
+    number = int(heading(r.text).split("#")[1].split()[0])
+    ticket = await desk.wait_routed(number)
+    assert [a["filename"] for a in ticket["attachments"]] == ["photo.png", "notes.txt"]
+    got = await desk.http.get(ticket["attachments"][0]["url"], headers=desk.auth())
+    assert got.status_code == 200 and got.content == PNG
