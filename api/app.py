@@ -34,6 +34,7 @@ from api.reports import routes as reports
 from api.reports import subscriptions as report_subscriptions
 from api.signin import passwords as signin_passwords
 from api.signin import routes as signin
+from api.search import routes as search_routes
 from api.throttle import Throttle
 from api.tickets import attachments
 from api.tickets import audit as audit_routes
@@ -108,6 +109,7 @@ def create_app(settings: Settings | None = None, *, temporal: Client | None = No
         audit_routes.router, audit_routes.archives,  # timelines, exports and archived histories (docs/audit.md)
         directory.router, breaching.router, sla_admin.router, triage_admin.router, availability.router,
         routing_admin.router, alert_routes.router, inbound_mail.router, attachments.router,
+        search_routes.router,  # one search over tickets and articles (docs/search.md)
         webhooks_admin.router,  # webhooks and the outbox (docs/notifications.md)
         me_routes.router,  # the caller's own notification preferences (docs/notifications.md)
         reports.router,  # reports from the read model (docs/reports.md)
