@@ -8,7 +8,7 @@ a customer comes to the portal by following a link in their mail, from a webmail
 mail program, and a Strict cookie is not sent on such a navigation (nor on the redirects that
 follow it), so they would look signed out. Lax still keeps it off every request another site
 makes but a top-level GET, and a GET changes nothing here; every POST also needs this
-session's form token and our own Origin."""
+session's form token and to come from our own pages (`from_our_pages`)."""
 
 from __future__ import annotations
 
@@ -86,9 +86,17 @@ async def signed_in_form(request: Request) -> tuple[SignedIn, FormData] | Respon
         return who
     form = await request.form()
     sent = form.get("csrf")
-    if not same_site(request) or not isinstance(sent, str) or not web_sessions.form_token_matches(who.sid, sent):
+    if not from_our_pages(request) or not isinstance(sent, str) or not web_sessions.form_token_matches(who.sid, sent):
         return cross_site()
     return who, form
+
+
+def from_our_pages(request: Request) -> bool:
+    """Whether the browser says this form comes from one of our own pages. The portal's pages
+    send no referrer (their addresses hold tokens), so a browser sends `Origin: null` on their
+    forms; it still sends `Sec-Fetch-Site`, which no page can set or forge, and which says
+    `same-origin` for them and `cross-site` for another site's."""
+    return same_site(request) or request.headers.get("sec-fetch-site") == "same-origin"
 
 
 def cross_site() -> Response:

@@ -28,7 +28,6 @@ from api.portal import customer
 from api.portal.pages import HEADERS, refusal, render
 from api.portal.requests import EMAIL
 from api.portal.service import LINK_ERRORS, Portal, get_portal
-from api.signin.session import same_site
 from api.throttle import client_address, in_words, throttle_of
 from models import customer_sessions, outbox
 from models.customer_sessions import SIGN_IN_PURPOSE
@@ -60,7 +59,7 @@ async def sign_in_form(request: Request, ended: str = "", signed_out: str = "") 
 
 @router.post("/sign-in", response_class=HTMLResponse)
 async def ask_for_link(request: Request, portal: PortalDep) -> Response:
-    if not same_site(request):
+    if not customer.from_our_pages(request):
         return customer.cross_site()
     form = await request.form()
     email = str(form.get("email") or "").strip().lower()
@@ -137,7 +136,7 @@ async def confirm_page(token: str, portal: PortalDep) -> HTMLResponse:
 
 @router.post("/sign-in/{token}", response_class=HTMLResponse)
 async def sign_in(token: str, request: Request, portal: PortalDep) -> Response:
-    if not same_site(request):
+    if not customer.from_our_pages(request):
         return customer.cross_site()
     try:
         claims = await _claims(portal, token)
@@ -160,7 +159,7 @@ async def sign_in(token: str, request: Request, portal: PortalDep) -> Response:
 @router.post("/sign-out")
 async def sign_out(request: Request, portal: PortalDep) -> Response:
     # No form token needed: it can only end a session, and a stale page must still sign out.
-    if not same_site(request):
+    if not customer.from_our_pages(request):
         return customer.cross_site()
     if sid := request.cookies.get(customer.COOKIE):
         def close() -> None:
