@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 from temporalio import activity
 from temporalio.client import Client
@@ -25,16 +26,18 @@ from models import outbox
 from models.db import dialect_insert
 from models.routing import team_member_emails
 from models.settings import Settings
-from models.tables import Agent, Notification, Team
+from models.kb import suggestions
+from models.tables import Agent, Notification, Team, TicketRow
 from models.webhooks import webhooks_for
 from workflows.activity_io import NotifyInput, NotifyResult
 from workflows.messages import NOTIFY_ACTIVITY
-from workflows.vocabulary import SWITCHABLE_KINDS
+from workflows.vocabulary import SWITCHABLE_KINDS, NotificationKind
 
 # The delivery workflow (workflows/delivery.py NotificationDelivery), started by name: the
 # activities may not import workflow code. Its input is DeliveryInput's fields as JSON.
 DELIVERY_WORKFLOW = "NotificationDelivery"
 START_TIMEOUT_SECONDS = 30
+ACK_ARTICLES = 3  # suggested articles in a new ticket's acknowledgement, at most
 
 
 def resolve_recipients(s: Session, inp: NotifyInput) -> tuple[list[str], list[str]]:
@@ -103,13 +106,15 @@ class NotificationActivities:
         agent has switched off is recorded `suppressed`, with the reason, and not delivered."""
         recorded, already, suppressed, pending = [], [], [], []
         recipients, unresolved = resolve_recipients(s, inp)
+        customer_data = inp.data | self._articles(s, inp)
         targets = [(email, "email") for email in recipients]
         targets += [(f"{outbox.WEBHOOK_PREFIX}{hook.name}", "webhook") for hook in webhooks_for(s, inp.kind)]
         for recipient, channel in targets:
             audience = outbox.audience_of(inp.kind, recipient)
             off = channel == "email" and preferences.switched_off(s, recipient, inp.kind)
             row = {"number": inp.number, "seq": inp.seq, "kind": inp.kind, "recipient": recipient,
-                   "subject": inp.subject[:300], "data": inp.data, "channel": channel, "audience": audience,
+                   "subject": inp.subject[:300], "channel": channel, "audience": audience,
+                   "data": customer_data if audience == "customer" else inp.data,
                    "status": preferences.SUPPRESSED if off else "pending", "attempts": 0,
                    "last_error": preferences.suppressed_reason(recipient, inp.kind) if off else None,
                    "requester_name": inp.requester_name[:200],
@@ -129,6 +134,24 @@ class NotificationActivities:
         if unresolved:
             activity.logger.info("ticket %s %s: nobody fills %s", inp.number, inp.kind, unresolved)
         return NotifyResult(recorded=recorded, already=already, unresolved=unresolved, suppressed=suppressed), pending
+
+    def _articles(self, s: Session, inp: NotifyInput) -> dict[str, list[dict[str, str]]]:
+        """For a new ticket's acknowledgement: the published public articles that best match its
+        subject and description (models/kb/suggestions.py), as titles and portal links. Made
+        here, not in the workflow, so no history changes; kept in the outbox row, so a resent mail
+        carries the same ones. Suggestions that fail leave the acknowledgement without them."""
+        if inp.kind != NotificationKind.TICKET_RECEIVED:
+            return {}
+        ticket = s.get(TicketRow, inp.number)
+        subject = ticket.subject if ticket else str((inp.data.get("ticket") or {}).get("subject", ""))
+        try:
+            with s.begin_nested():
+                found = suggestions.best(s, subject, ticket.description if ticket else "", limit=ACK_ARTICLES)
+        except SQLAlchemyError as err:  # the mail matters more than its suggestions
+            activity.logger.warning("ticket %s: no suggested articles: %s", inp.number, err)
+            return {}
+        base = self._settings.public_url.rstrip("/")
+        return {"articles": [{"title": m.title, "url": f"{base}{m.path}"} for m in found]} if found else {}
 
     def start_deliveries(self, pending: list[Pending]) -> None:
         """Start the delivery workflow of each row (retried with backoff until sent or given up)."""

@@ -42,6 +42,7 @@ class Throttle:
         self.failed_sign_ins_per_account = self._rule("failed-sign-in-account",
                                                       settings.rate_limit_failed_sign_ins_per_account)
         self.failed_tokens = self._rule("failed-token", settings.rate_limit_failed_tokens)
+        self.portal_suggest = self._rule("portal-suggest", settings.rate_limit_portal_suggest)
 
     @staticmethod
     def _rule(name: str, text: str) -> Limit:

@@ -95,6 +95,8 @@ class Settings(BaseSettings):
     rate_limit_failed_sign_ins: str = "10/15 minutes"
     rate_limit_failed_sign_ins_per_account: str = "5/15 minutes;20/day"
     rate_limit_failed_tokens: str = "30/minute"
+    # the portal's knowledge-base suggestions ("Find answers first", /portal/kb/suggest) per client
+    rate_limit_portal_suggest: str = "30/minute;600/hour"
     rate_limit_storage: str = "memory://"
 
     # Web sign-in sessions (models/web_sessions.py): at most this long after signing in, and
@@ -108,7 +110,7 @@ class Settings(BaseSettings):
     portal_session_idle_minutes: float = Field(default=60, gt=0)
 
     @field_validator("rate_limit_portal_per_client", "rate_limit_portal_per_address", "rate_limit_failed_sign_ins",
-                     "rate_limit_failed_sign_ins_per_account", "rate_limit_failed_tokens")
+                     "rate_limit_failed_sign_ins_per_account", "rate_limit_failed_tokens", "rate_limit_portal_suggest")
     @classmethod
     def _rate_limit(cls, v: str) -> str:
         try:

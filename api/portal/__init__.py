@@ -7,13 +7,14 @@ from __future__ import annotations
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from api.portal import confirmation, requests, survey, ticket_page
+from api.portal import confirmation, kb_answers, kb_pages, requests, survey, ticket_page
 from api.portal.pages import STATIC
 from api.portal import my_requests, sign_in  # customers signed in by a mailed link
 
 
 def install_portal(app: FastAPI) -> None:
-    for module in (requests, ticket_page, confirmation, survey):
+    # kb_answers before kb_pages: /portal/kb/suggest is not an article called "suggest"
+    for module in (requests, ticket_page, confirmation, survey, kb_answers, kb_pages):
         app.include_router(module.router)
     app.mount("/portal/static", StaticFiles(directory=STATIC), name="portal-static")
     for module in (sign_in, my_requests):

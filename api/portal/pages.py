@@ -18,9 +18,11 @@ TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 STATIC = Path(__file__).resolve().parent.parent / "static"
 
 # The token is in the address: no referrer may carry it off the page, no cache may keep it,
-# and the pages load nothing but their own stylesheet (there is no script at all).
+# and the pages load nothing but their own stylesheet and the request form's one small script
+# (api/static/portal-kb.js: suggested articles from /portal/kb/suggest; every page works without it).
 HEADERS = {
     "Content-Security-Policy": "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; "
+                               "script-src 'self'; connect-src 'self'; "
                                "frame-ancestors 'none'; base-uri 'none'",
     "Referrer-Policy": "no-referrer",
     "Cache-Control": "no-store",
