@@ -23,6 +23,8 @@ from api.inbound.alerts import routes as alert_routes
 from api.inbound.mail import routes as inbound_mail
 from api.inbound.mail.inbound import MailIntake
 from api.inbound.mail.smtp import SmtpListener
+from api.kb import files as kb_files
+from api.kb import routes as kb
 from api.limits import BodySizeLimit
 from api.macros import routes as macros
 from api.me import routes as me_routes
@@ -103,6 +105,7 @@ def create_app(settings: Settings | None = None, *, temporal: Client | None = No
         # the portal's forms with files (docs/portal.md "Attachments"): their files together, + the form
         ("POST", r"/portal/requests|/portal/(t/[^/]+|requests/\d+)/reply", settings.max_attachment_bytes + 256 * 1024),
         ("POST", r"/tickets/\d+/attachments", settings.max_attachment_bytes + 64 * 1024),  # + multipart framing
+        ("POST", r"/kb/articles/\d+/files", settings.max_attachment_bytes + 64 * 1024),  # an article's image or document
     ))
     json_routers = (
         health.router, tickets.router,
@@ -116,6 +119,7 @@ def create_app(settings: Settings | None = None, *, temporal: Client | None = No
         report_subscriptions.router,  # reports by mail, each a Temporal Schedule (docs/reports.md)
         macros.router,  # canned responses, and applying one to a ticket (docs/macros.md)
         signin_passwords.router,  # web sign-in passwords (docs/console.md)
+        kb.router, kb_files.router,  # the knowledge base's articles and their files (docs/knowledge-base.md)
     )
     for router in json_routers:
         app.include_router(router, dependencies=JSON_OPERATION)

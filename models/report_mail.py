@@ -61,20 +61,22 @@ def utc_midnight(day: date) -> datetime:
     return datetime(day.year, day.month, day.day, tzinfo=timezone.utc)
 
 
-def find(s: Session, number: int, seq: int) -> tuple[int, str] | None:
-    """(id, status) of the mail already recorded for this subscription and time, if any."""
+def find(s: Session, number: int, seq: int, kind: str = KIND) -> tuple[int, str] | None:
+    """(id, status) of the mail already recorded for this subscription and time, if any. (The
+    knowledge base's review reminders, another mail about no ticket, use both with their kind.)"""
     row = s.execute(select(Notification.id, Notification.status).where(
-        Notification.number == number, Notification.seq == seq, Notification.kind == KIND)).first()
+        Notification.number == number, Notification.seq == seq, Notification.kind == kind)).first()
     return None if row is None else (row.id, row.status)
 
 
-def enqueue(s: Session, *, number: int, seq: int, recipient: str, subject: str, data: dict[str, Any]) -> tuple[int, str]:
+def enqueue(s: Session, *, number: int, seq: int, recipient: str, subject: str, data: dict[str, Any],
+            kind: str = KIND) -> tuple[int, str]:
     """Record the mail in the outbox (once: the unique key), in the caller's transaction;
     (id, status) of its row, new or found."""
-    row = {"number": number, "seq": seq, "kind": KIND, "recipient": recipient, "subject": subject[:300], "data": data,
+    row = {"number": number, "seq": seq, "kind": kind, "recipient": recipient, "subject": subject[:300], "data": data,
            "channel": "email", "audience": "agent", "status": "pending", "attempts": 0, "links": []}
     s.execute(dialect_insert(s, Notification).values(**row).on_conflict_do_nothing(
         index_elements=["number", "seq", "recipient", "kind"]))
-    found = find(s, number, seq)
+    found = find(s, number, seq, kind)
     assert found is not None  # inserted, or there before
     return found

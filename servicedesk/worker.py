@@ -16,6 +16,7 @@ from activities.archive import ArchiveActivities
 from activities.commit import CommitActivities
 from activities.delivery import DeliveryActivities
 from activities.intake import IntakeActivities
+from activities.kb_review import ArticleReviewActivities
 from activities.notifications import NotificationActivities
 from activities.projection import ProjectionActivities
 from activities.report_mail import ReportMailActivities
@@ -25,6 +26,7 @@ from activities.triage import TriageActivities
 from models.settings import Settings
 from workflows.activity_specs import TICKET_ACTIVITIES
 from workflows.archive import AuditArchiveWorkflow
+from workflows.article_review import ArticleReviewWorkflow
 from workflows.delivery import NotificationDelivery
 from workflows.report_mail import ReportMailWorkflow
 from workflows.ticket import TicketWorkflow
@@ -52,17 +54,18 @@ def build_worker(client: Client, sessions: sessionmaker[Session], task_queue: st
     intake = IntakeActivities(triage, routing, policies)
     commit = CommitActivities(sessions, notifications, delivery)
     report_mails = ReportMailActivities(sessions, notifications, settings)
+    reviews = ArticleReviewActivities(sessions, notifications, settings)  # knowledge-base review reminders
     activities = [intake.intake_ticket, commit.commit_ticket,
                   # TicketV1's (the runs from before `hot-path`), and routing, policy and dispatch for both
                   triage.triage_ticket, routing.route_ticket, routing.dispatch_queue, projection.project_ticket,
                   policies.load_sla_policy, notifications.notify,
                   delivery.deliver_notification, delivery.mark_notification_failed, archive.archive_closed_tickets,
-                  report_mails.mail_report]
+                  report_mails.mail_report, reviews.remind_article_review]
     check_activity_specs(activities)
     return Worker(
         client,
         task_queue=task_queue,
-        workflows=[TicketWorkflow, NotificationDelivery, AuditArchiveWorkflow, ReportMailWorkflow],
+        workflows=[TicketWorkflow, NotificationDelivery, AuditArchiveWorkflow, ReportMailWorkflow, ArticleReviewWorkflow],
         activities=activities,
         # Activities use synchronous SQLAlchemy sessions, so they run on threads.
         activity_executor=ThreadPoolExecutor(max_workers=ACTIVITY_THREADS),

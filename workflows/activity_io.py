@@ -218,3 +218,23 @@ class ReportMailResult:
     notification_id: int | None = None  # the outbox row of the mail
     already: bool = False  # the row was there: this scheduled time was mailed (or queued) before
     skipped: str | None = None  # why there is no mail (the subscriber may not read reports any more)
+
+
+# An article's review reminder (workflows/article_review.py waits for the date,
+# activities/kb_review.py mails the owner; docs/knowledge-base.md).
+ARTICLE_REVIEW_ACTIVITY = "remind_article_review"
+
+
+@dataclass
+class ArticleReviewInput:
+    """The article and the review date (ISO, UTC) its reminder waits for; None: no reminder."""
+
+    article_id: int
+    review_at: str | None = None
+
+
+@dataclass
+class ArticleReviewResult:
+    notification_id: int | None = None  # the outbox row of the reminder
+    already: bool = False  # the row was there: this date was reminded of before
+    skipped: str | None = None  # why there is no mail (the date moved, the article is archived or gone)

@@ -86,12 +86,15 @@ class NotificationKind(StrEnum):
     SLA_ESCALATION = "sla_escalation"
     ASSIGNED = "assigned"  # to the agent a ticket was just given (by a colleague or by routing)
     CUSTOMER_REPLIED = "customer_replied"  # to the assignee, when the requester wrote
+    ARTICLE_REVIEW = "article_review"  # to a knowledge-base article's owner on its review date (no ticket's)
 
 
 # What an agent may switch off for themselves (GET/PUT /me/notification-preferences), each on
 # until they do; applied when a notice is delivered (models/notification_preferences.py). The
 # SLA kinds are not among them: a policy's warnings, breach and escalations always go out.
 SWITCHABLE_KINDS = words(NotificationKind.ASSIGNED, NotificationKind.CUSTOMER_REPLIED, NotificationKind.MENTION)
+# Mails about no ticket (their outbox rows' numbers are below every ticket's): no ticket workflow makes them.
+NO_TICKET_KINDS = words(NotificationKind.ARTICLE_REVIEW)
 
 
 class ErrorType(StrEnum):

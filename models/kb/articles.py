@@ -14,10 +14,12 @@ import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from typing import Literal
 
 from sqlalchemy import Select, func, or_, select, update
 from sqlalchemy.orm import Session
 
+from models import search
 from models.kb import rendering
 from models.kb.tables import Article, ArticleFile, ArticleVersion
 from models.tables import Agent
@@ -273,8 +275,12 @@ def search_text(version: ArticleVersion, tags: Iterable[str]) -> str:
 
 
 def _index(s: Session, article: Article, version: ArticleVersion) -> None:
-    """Published, or a published one's new version: what search finds of it now."""
+    """Published, or a published one's new version: what search finds of it now, for its audience."""
+    audience: Literal["public", "internal"] = "public" if article.visibility == "public" else "internal"
+    search.index(s, [search.Document(kind="article", ref=article.id, part="article", audience=audience,
+                                     title=version.title, body=search_text(version, article.tags or []))])
 
 
 def _forget(s: Session, article: Article) -> None:
     """Archived: search finds it no more."""
+    search.forget(s, "article", article.id)

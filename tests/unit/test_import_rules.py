@@ -240,6 +240,8 @@ API_DOMAINS = {"tickets", "inbound", "admin", "reports", "portal", "supervisor",
 
 
 API_DOMAINS |= {"search"}  # one search over tickets and articles (docs/search.md)
+API_DOMAINS |= {"kb"}  # the knowledge base's articles (docs/knowledge-base.md)
+
 def test_the_api_root_holds_only_the_app_and_what_every_domain_shares():
     assert {p.name for p in (ROOT / "api").glob("*.py")} == API_ROOT
     packages = {p.parent.name for p in (ROOT / "api").glob("*/__init__.py")}

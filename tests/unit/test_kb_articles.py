@@ -120,3 +120,23 @@ def test_what_each_audience_reads_and_the_stale_list(database):
         rows, total = articles.listed(s, status="published", q="PRIN")
         assert total == 1 and [a.id for a in rows] == [public]
         assert articles.listed(s, category="printing", limit=1)[1] == 3
+
+
+def test_search_finds_an_article_while_it_is_published_for_its_audience(database):
+    from models import search
+
+    with database.sessions.begin() as s:
+        sam = agent_id(s, "sam@demo.example")
+        a = articles.create(s, Text("Printer jams", "Open the **tray** and pull the paper.", tags=("hardware",),
+                                    visibility="public"), author_id=sam)
+        assert search.search(s, "tray", kinds={"article"}).total == 0  # a draft is not found
+        articles.move(s, a.id, "publish")
+        assert [h.ref for h in search.search(s, "tray", kinds={"article"}, audience="public").hits] == [a.id]
+        assert search.search(s, "hardware", kinds={"article"}).total == 1  # its tags too
+        articles.edit(s, a.id, Text("Printer jams", "Lift the lid.", visibility="internal"), base_version=1,
+                      author_id=sam, may_edit_published=True)
+        assert search.search(s, "tray", kinds={"article"}).total == 0  # the new version's text only
+        assert search.search(s, "lid", kinds={"article"}, audience="public").total == 0  # internal now
+        assert search.search(s, "lid", kinds={"article"}).total == 1
+        articles.move(s, a.id, "archive")
+        assert search.search(s, "lid", kinds={"article"}).total == 0

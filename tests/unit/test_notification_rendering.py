@@ -15,6 +15,7 @@ from activities.webhooks import payload_bytes, signature, verify_signature
 from models.links import verify_link
 from models.outbox import KINDS
 from models.settings import Settings
+from workflows.vocabulary import NO_TICKET_KINDS
 
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=timezone.utc)
 TICKET = {"number": 1042, "subject": "Printer jams", "status": "open", "priority": "normal", "team": "support",
@@ -33,7 +34,11 @@ DATA = {
     "assigned": {"assigned_by": "Sue Supervisor", "reason": "", "previous_assignee": "sky@demo.example"},
     "customer_replied": {"body": "Still <b>jams</b>.", "author_name": "Dana Scully", "channel": "email",
                          "attachments": ["tray.jpg"]},
+    "article_review": {"article": {"id": 5, "title": "Reset <the> printer", "slug": "reset-the-printer",
+                                   "status": "published", "visibility": "public", "review_at": "2026-11-23 09:00 UTC",
+                                   "link": "https://desk.example/kb/articles/5", "stale": "https://desk.example/kb/stale"}},
 }
+TICKET_KINDS = tuple(k for k in KINDS if k not in NO_TICKET_KINDS)
 LINKS = {"ticket_received": ["view"], "agent_reply": ["view"], "resolved": ["view", "confirm"], "survey": ["survey"]}
 SETTINGS = Settings(secret_key="k" * 32, public_url="https://desk.example")
 
@@ -55,7 +60,7 @@ def test_the_contract_kinds_all_have_templates():
     assert all(has_templates(kind) for kind in KINDS)
 
 
-@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("kind", TICKET_KINDS)
 def test_every_kind_renders_subject_text_and_html(kind):
     out = outgoing(kind)
     links = signed_links(out, SETTINGS, NOW)
@@ -67,6 +72,15 @@ def test_every_kind_renders_subject_text_and_html(kind):
         assert url in r.text and url in r.html
     if out.audience == "agent":
         assert links == {} and "/portal/t/" not in r.text + r.html
+
+
+def test_a_review_reminder_is_about_its_article_and_no_ticket():
+    out = outgoing("article_review", number=-5, subject="Review due: Reset")
+    out.data.pop("ticket")  # the reminder's data has none
+    r = render("article_review", template_context(out, {}))
+    assert r.subject == "Service desk: Review due: Reset" and "#" not in r.subject
+    assert '"Reset <the> printer"' in r.text and "https://desk.example/kb/articles/5" in r.text
+    assert "&ldquo;Reset &lt;the&gt; printer&rdquo;" in r.html and 'href="https://desk.example/kb/stale"' in r.html
 
 
 def test_sla_mails_render_with_the_data_the_workflow_sends_today():
