@@ -1,5 +1,6 @@
 """The portal's public knowledge base (docs/portal.md "Knowledge base"): browse by category,
-search, read an article and its files, say whether it helped. Published public articles only:
+search, read an article (its files are the knowledge base's own, GET /kb/files/{id}, which
+serves a public published article's to anyone), say whether it helped. Published public articles only:
 anything else is the same 404 as an article that does not exist.
 
 A reader is a random id in a cookie (READER_COOKIE, the knowledge base's pages only): a view
@@ -19,7 +20,7 @@ from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from api.errors import ApiError
-from api.portal.pages import HEADERS, refusal, render
+from api.portal.pages import refusal, render
 from api.portal.service import Portal, get_portal
 from models.kb import articles, rendering, suggestions, usage
 from models.kb.usage import MAX_READER
@@ -30,7 +31,6 @@ PortalDep = Annotated[Portal, Depends(get_portal)]
 READER_COOKIE = "kb_reader"
 READER_DAYS = 365
 PER_PAGE = 10
-INLINE_TYPES = {"image/png", "image/jpeg", "image/gif", "image/webp"}
 NOT_FOUND = ApiError("NotFound", "There is no such article in our help centre. It may have been moved or taken "
                                  "down: search for it, or browse the categories.")
 VOTED = {"yes": "Thank you: glad it helped.", "no": "Thank you for telling us: we will improve this article."}
@@ -85,22 +85,6 @@ async def search_page(portal: PortalDep, q: Annotated[str, Query(max_length=300)
         return render("kb_list.html", heading="Search results", articles=[], q=q.strip(), hits=hits,
                       total=found.total, corrected=found.corrected, page=page,
                       more=page * PER_PAGE < found.total)
-    return await run_in_threadpool(read)
-
-
-@router.get("/files/{file_id}")
-async def article_file(file_id: int, portal: PortalDep) -> Response:
-    def read() -> Response:
-        with portal.sessions() as s:
-            row = articles.readable_file(s, file_id, audience="public")
-            if row is None:
-                return refusal(NOT_FOUND)
-            inline = row.content_type in INLINE_TYPES
-            kind = "inline" if inline else "attachment"
-            safe_name = "".join(c for c in row.filename if c.isalnum() or c in "._- ")[:100] or "file"
-            return Response(row.data, media_type=row.content_type if inline else "application/octet-stream",
-                            headers=HEADERS | {"Content-Disposition": f'{kind}; filename="{safe_name}"',
-                                               "Content-Security-Policy": "default-src 'none'; sandbox"})
     return await run_in_threadpool(read)
 
 

@@ -47,8 +47,13 @@ async def test_public_articles_are_read_and_voted_on_internal_and_drafts_are_not
     home = await desk.http.get("/portal/kb")
     assert home.status_code == 200 and heading(home.text) == "Help centre"
     assert PUBLIC[0] in home.text and "firmware" not in home.text and "Printing" in home.text
+    with desk.db.sessions.begin() as s:
+        file_id = articles.add_file(s, public_id, filename="jam.txt", content_type="text/plain", data=b"pull gently",
+                                    uploaded_by=s.scalar(select(Agent.id).order_by(Agent.id))).id
     page = await desk.http.get(f"/portal/kb/{public}")
     assert page.status_code == 200 and heading(page.text) == PUBLIC[0]
+    assert f'href="/kb/files/{file_id}"' in page.text  # the knowledge base's own file route, open to anyone here
+    assert (await desk.http.get(f"/kb/files/{file_id}")).content == b"pull gently"
     assert "<strong>tray 2</strong>" in page.text and "Was this helpful?" in page.text
     assert "script-src 'self'" in page.headers["content-security-policy"]
     assert (await desk.http.get(f"/portal/kb/{public_id}")).status_code == 200  # by id too
