@@ -94,6 +94,8 @@ async def test_an_answered_question_opens_no_ticket_and_is_counted(desk):
     for _ in range(2):  # sent twice: one deflection
         done = await desk.http.post("/portal/kb/answered", data={"form_key": key, "article": str(public_id), "query": query})
         assert done.status_code == 200 and "No request was sent" in done.text
+    forged = await desk.http.post("/portal/kb/answered", data={"form_key": "forged", "article": str(public_id)})
+    assert forged.status_code == 403  # a form this desk did not make counts nothing
     await desk.http.get(f"/portal/kb/{public}")
     with desk.db.sessions() as s:
         assert s.scalar(select(func.count()).select_from(TicketRow)) == 0
