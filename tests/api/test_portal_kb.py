@@ -108,3 +108,14 @@ async def test_an_answered_question_opens_no_ticket_and_is_counted(desk):
     assert csv.text.splitlines()[0].startswith("article_id,slug,title,views")
     refused = await desk.http.get("/reports/knowledge-base", headers=desk.auth("agent"))
     assert refused.status_code == 403
+
+
+async def test_suggestions_are_limited_per_client(dev_server, database, task_queue):
+    async with running_desk(dev_server, database, task_queue, secret_key=SECRET, rate_limit_portal_suggest="2/minute") as d:
+        publish(d.db, *PUBLIC)
+        answers = [await d.http.get("/portal/kb/suggest", params={"q": "paper jam"}) for _ in range(3)]
+        assert [r.status_code for r in answers] == [200, 200, 429]
+        assert int(answers[2].headers["retry-after"]) > 0 and answers[2].json()["error"]["type"] == "RateLimited"
+        key = form_key((await d.http.get("/portal")).text)  # the form's step shares the limit
+        step = await d.http.post("/portal/kb/answers", data={"form_key": key, "subject": "Paper jam", "description": "x"})
+        assert step.status_code == 429 and "Too many searches" in step.text
