@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from activities.defn import sync_activity
 from models.db import dialect_insert as _insert
+from models.kb.ticket_help import record_links
 from models.search import Document, index
 from models.search.tickets import event_documents, ticket_document
 from models.tables import SlaMilestoneRow, SurveyResponse, TicketEventRow, TicketRow
@@ -44,6 +45,8 @@ def project(session: Session, inp: ProjectionInput) -> None:
     # with the `created` event), and each event that carries text; one upsert for the batch.
     docs: list[Document] = [ticket_document(snap.number, snap.subject, inp.description)] if inp.description is not None else []
     index(session, docs + event_documents(snap.number, ((e.seq, e.kind, e.data) for e in inp.events)))
+    # An article linked in a reply or a note helped the ticket: recorded with the event, once.
+    record_links(session, snap.number, ((e.seq, e.kind, e.data, e.actor.id) for e in inp.events))
     for e in inp.events:
         row = {
             "number": e.number,
