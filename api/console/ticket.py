@@ -30,6 +30,7 @@ from api.tickets.uploads import accept_upload
 from api.tickets.downloads import file_download
 from api.tickets.scope import check_visible, scope_of
 from models import presence, queries
+from models.kb import ticket_help
 from models.mail import get_attachment
 from models.tables import Agent, TicketRow
 from workflows import messages as m
@@ -52,9 +53,9 @@ class Attempt:
 
 
 def page_context(sessions: sessionmaker[Session], number: int, user: web.WebUser, now: datetime,
-                 with_macros: bool = False) -> dict[str, Any]:
+                 with_macros: bool = False, base_url: str = "") -> dict[str, Any]:
     """What the page shows besides the live view: from the read model (and, for the whole page,
-    the macros the agent may use: its "Use a macro")."""
+    the macros the agent may use: its "Use a macro", and the articles suggested for its answer)."""
     with sessions() as s:
         row = queries.ticket_row(s, number)
         events = queries.ticket_events(s, number)
@@ -66,7 +67,30 @@ def page_context(sessions: sessionmaker[Session], number: int, user: web.WebUser
         agents = list(s.execute(select(Agent.email, Agent.name).where(Agent.active).order_by(Agent.name)))
         here = presence.present(s, number, now, but=user.me.agent_id)
         macros = usable_macros(s, user.me) if with_macros and user.me.role in ACTING_ROLES else []
-    return {"row": row, "events": events, "others": others, "agents": agents, "present": here, "macros": macros}
+        articles = _suggested(s, row, events, base_url) if with_macros and user.me.role in ACTING_ROLES else []
+    return {"row": row, "events": events, "others": others, "agents": agents, "present": here, "macros": macros,
+            "articles": articles}
+
+
+def _suggested(s: Session, row: TicketRow | None, events: list[Any], base_url: str) -> list[ticket_help.Suggestion]:
+    """The articles for the ticket's answer, from its subject, description and the customer's latest message."""
+    if row is None or row.status == "closed":
+        return []
+    latest = next((str(e.data.get("body", "")) for e in reversed(events) if e.kind == "customer_reply" and e.data), "")
+    return ticket_help.for_ticket(s, subject=row.subject, description=row.description or "", latest=latest,
+                                  base_url=base_url)
+
+
+def _prefill(sessions: sessionmaker[Session], request: Request, attempt: Attempt | None) -> dict[str, str]:
+    """?insert=<article>&as=link|text: the box it goes in (an internal article's: the note),
+    filled with it; nothing when the page shows an attempt again (its own text is kept)."""
+    wanted = request.query_params.get("insert")
+    if not wanted or attempt is not None:
+        return {}
+    with sessions() as s:
+        found = ticket_help.insertion(s, wanted, request.query_params.get("as", "text"),
+                                      request.app.state.settings.public_url)
+    return {found.into: found.text} if found else {}
 
 
 async def page(request: Request, sessions: sessionmaker[Session], user: web.WebUser, number: int,
@@ -74,13 +98,15 @@ async def page(request: Request, sessions: sessionmaker[Session], user: web.WebU
                macro_preview: MacroPreview | None = None) -> Response:
     now = datetime.now(timezone.utc)
     view = await request.app.state.gateway.view(number)
-    extra = await run_in_threadpool(page_context, sessions, number, user, now, True)
+    base_url = request.app.state.settings.public_url
+    extra = await run_in_threadpool(page_context, sessions, number, user, now, True, base_url)
+    prefill = await run_in_threadpool(_prefill, sessions, request, attempt)
     if view is None and extra["row"] is None:
         return refusal("No such ticket", f"There is no ticket #{number}.", 404, user=user, back="/console")
     ticket = view.ticket if view is not None else extra["row"]
     return render("ticket.html", status=status, user=user, view=view, ticket=ticket, now=now, attempt=attempt,
                   key=secrets.token_urlsafe(12), may_act=user.me.role in ACTING_ROLES, statuses=m.STATUSES,
-                  priorities=m.PRIORITIES, done=request.query_params.get("done"), macro_preview=macro_preview, **extra)
+                  priorities=m.PRIORITIES, done=request.query_params.get("done"), macro_preview=macro_preview, prefill=prefill, **extra)
 
 
 async def signed_in_and_visible(request: Request, sessions: sessionmaker[Session],

@@ -1,6 +1,7 @@
 /* The agents' console: progressive enhancement of server-rendered pages (every form works
    without this script). It adds: live updates of the open ticket (server-sent events), who else
-   is viewing or writing, @mention completion in notes, and keyboard shortcuts.
+   is viewing or writing, @mention completion in notes, inserting a suggested article, and keyboard
+   shortcuts.
    Our own code, under the project's licence; no library, nothing loaded from elsewhere. */
 (function () {
   "use strict";
@@ -164,6 +165,25 @@
       hint.hidden = false;
     });
   }
+
+  /* --- suggested articles: "Insert link" / "Insert text" at the cursor of the box the server
+     named (an internal article's text only ever the note's); without this script each is a link
+     that draws the page again with the box filled. --- */
+  document.querySelectorAll("a.kb-insert[data-target]").forEach(function (link) {
+    link.addEventListener("click", function (e) {
+      var box = document.getElementById(link.getAttribute("data-target"));
+      if (!box) { return; }
+      e.preventDefault();
+      var text = link.getAttribute("data-text") || "";
+      var start = box.selectionStart || 0, end = box.selectionEnd || 0;
+      var before = box.value.slice(0, start), after = box.value.slice(end);
+      if (before && !/\n$/.test(before)) { text = "\n" + text; }
+      box.value = before + text + after;
+      box.focus();
+      box.selectionStart = box.selectionEnd = before.length + text.length;
+      box.dispatchEvent(new Event("input", { bubbles: true }));
+    });
+  });
 
   /* --- keyboard shortcuts: j/k next/previous, r reply, n note, e resolve, q queues, ? help --- */
   document.addEventListener("keydown", function (e) {
