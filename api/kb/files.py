@@ -16,12 +16,12 @@ from starlette.concurrency import run_in_threadpool
 
 from api.deps import AgentDep, SessionsDep, bearer, current_principal
 from api.errors import ApiError
-from api.inbound.mail.attachments import Accepted, check_attachment
 from api.kb.schemas import ArticleId, FileOut
 from api.kb.service import refusals
 from api.params import MAX_ID
 from api.signin import session as web_session
 from api.tickets.downloads import file_download
+from api.tickets.uploads import checked_upload
 from models.kb import articles
 
 router = APIRouter(prefix="/kb", tags=["Knowledge base"])
@@ -31,12 +31,7 @@ INLINE = {"image/png", "image/jpeg", "image/gif", "image/webp"}  # shown in an a
 
 def _keep(sessions, article_id: int, filename: str | None, content_type: str | None, data: bytes, limit: int,
           agent_id: int) -> FileOut:
-    if len(data) > limit:
-        raise ApiError("PayloadTooLarge", f"file: larger than {limit} bytes",
-                       [{"field": "file", "message": f"at most {limit} bytes"}])
-    verdict = check_attachment(filename, content_type, data, limit)
-    if not isinstance(verdict, Accepted):
-        raise ApiError("AttachmentRefused", f"file: {verdict.reason}", [{"field": "file", "message": verdict.reason}])
+    verdict = checked_upload(filename, content_type, data, limit)
     with sessions.begin() as s, refusals():
         row = articles.add_file(s, article_id, filename=verdict.filename, content_type=verdict.content_type, data=data,
                                 uploaded_by=agent_id)

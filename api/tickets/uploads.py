@@ -20,15 +20,22 @@ class AttachmentStored(BaseModel):
     size: int
 
 
-def accept_upload(sessions: sessionmaker[Session], number: int, filename: str | None, content_type: str | None,
-                  data: bytes, limit: int, uploaded_by: str) -> AttachmentStored:
-    """Check and keep a file an agent uploads to a ticket (the API's and the console's upload)."""
+def checked_upload(filename: str | None, content_type: str | None, data: bytes, limit: int) -> Accepted:
+    """An uploaded file as the mail attachments' checks accept it (its clean name and type), or
+    the 413 / 415 naming the field `file`. The knowledge base's files are checked by it too."""
     if len(data) > limit:
         raise ApiError("PayloadTooLarge", f"file: larger than {limit} bytes",
                        [{"field": "file", "message": f"at most {limit} bytes"}])
     verdict = check_attachment(filename, content_type, data, limit)
     if not isinstance(verdict, Accepted):
         raise ApiError("AttachmentRefused", f"file: {verdict.reason}", [{"field": "file", "message": verdict.reason}])
+    return verdict
+
+
+def accept_upload(sessions: sessionmaker[Session], number: int, filename: str | None, content_type: str | None,
+                  data: bytes, limit: int, uploaded_by: str) -> AttachmentStored:
+    """Check and keep a file an agent uploads to a ticket (the API's and the console's upload)."""
+    verdict = checked_upload(filename, content_type, data, limit)
     with sessions.begin() as s:
         ticket = queries.ticket_row(s, number)
         if ticket is None and not queries.ledgered(s, number):
