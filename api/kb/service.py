@@ -12,6 +12,7 @@ from datetime import datetime
 
 from anyio import from_thread
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 from temporalio.client import Client
 
@@ -77,12 +78,16 @@ def _remind_if_dated(remind: Remind, article: Article, before: datetime | None) 
 
 
 def create(sessions: sessionmaker[Session], me: Principal, body: ArticleIn, remind: Remind) -> ArticleDetail:
-    with sessions.begin() as s, refusals():
-        text = Text(title=body.title, body=body.body, category=body.category, tags=tuple(body.tags),
-                    visibility=body.visibility, review_at=body.review_at, note=body.note)
-        article = articles.create(s, text, author_id=me.agent_id, owner_id=owner_id(s, body.owner), slug=body.slug)
-        _remind_if_dated(remind, article, None)
-        return detail(s, article)
+    try:
+        with sessions.begin() as s, refusals():
+            text = Text(title=body.title, body=body.body, category=body.category, tags=tuple(body.tags),
+                        visibility=body.visibility, review_at=body.review_at, note=body.note)
+            article = articles.create(s, text, author_id=me.agent_id, owner_id=owner_id(s, body.owner), slug=body.slug)
+            _remind_if_dated(remind, article, None)
+            return detail(s, article)
+    except IntegrityError:  # another article took the slug between the check and the insert
+        raise ApiError("ArticleExists", "slug: another article was given this address at the same moment; send it again",
+                       [{"field": "slug", "message": "taken"}]) from None
 
 
 def edit(sessions: sessionmaker[Session], me: Principal, article_id: int, body: ArticleUpdate,

@@ -65,6 +65,8 @@ async def test_write_review_publish_with_roles_refusals_and_conflicts(database, 
             assert (a["status"], a["version"], a["owner"], a["slug"]) == ("draft", 1, ROLES["agent"], "reset-the-printer")
             assert made.headers["Location"] == f"/kb/articles/{a['id']}" and "<table>" in a["html"]
             url = f"/kb/articles/{a['id']}"
+            await refused(await http.post("/kb/articles", headers=sam, json={"title": "x", "body": "y",
+                                                                            "slug": "reset-the-printer"}), 409, "slug")
 
             # Files: an executable dressed as a PNG is refused and nothing kept; a real PNG is kept.
             r = await http.post(f"{url}/files", headers=sam, files={"file": ("a.png", b"MZ\x90\x00" + b"\x00" * 60, "image/png")})
