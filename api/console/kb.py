@@ -34,7 +34,7 @@ from api.kb import service
 from api.kb.schemas import ArticleIn, ArticleUpdate
 from api.signin import session as web
 from models import queries
-from models.kb import articles, rendering
+from models.kb import articles, rendering, ticket_help
 from models.kb.tables import STATUSES, VISIBILITIES, Article
 from models.kb.usage import TicketLink, link_article_to_ticket
 from models.search import search
@@ -123,7 +123,7 @@ def _list(sessions: sessionmaker[Session], user: web.WebUser, filters: dict[str,
         snippets: dict[int, str] = {}
         if q:  # and the published ones whose text has the words
             hits = search(s, q, kinds={"article"}, audience="internal", limit=20).hits
-            snippets = {h.ref: h.snippet_html for h in hits}
+            snippets = {h.ref: ticket_help.snippet(h.snippet_html) for h in hits}
             extra = [h.ref for h in hits if h.ref not in {a.id for a in rows}]
             found = s.scalars(select(Article).where(Article.id.in_(extra))).all() if extra else []
             more = [a for a in found if (not status or a.status == status) and (not category or a.category == category)

@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, Literal
 
+import nh3
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
@@ -45,6 +46,11 @@ class Suggestion:
 class Insertion:
     into: Literal["reply", "note"]  # which box it goes in: an internal article only ever into the note
     text: str
+
+
+def snippet(html: str) -> str:
+    """Search's snippet held to what it promises (escaped text and <mark>), as pages show it unescaped."""
+    return nh3.clean(html, tags={"mark"}, attributes={})
 
 
 def address(article: Article, base_url: str) -> str:
@@ -82,7 +88,7 @@ def for_ticket(s: Session, *, subject: str, description: str, latest: str = "", 
     out = []
     for h in hits:
         if (a := rows.get(h.ref)) is not None:
-            out.append(Suggestion(a.id, a.title, a.visibility, h.snippet_html, link_of(a, base_url),
+            out.append(Suggestion(a.id, a.title, a.visibility, snippet(h.snippet_html), link_of(a, base_url),
                                   text_of(a, current(s, a).body, base_url)))
     return out
 

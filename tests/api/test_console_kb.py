@@ -132,3 +132,20 @@ async def test_an_article_is_captured_from_a_ticket_and_only_a_supervisor_publis
     page = (await desk.http.get(f"/console/kb/{article}", headers=agent)).text
     assert 'id="article-status">published' in page and "Restart it." in page and "Call us." not in page
     assert ">Edit<" not in page  # a published article is changed by a supervisor or an admin
+
+    # The list finds it by a word of its text (search, published ones) or of its title; a bad filter is named.
+    listed = (await desk.http.get("/console/kb", params={"q": "client", "status": "published"}, headers=agent)).text
+    assert f'href="/console/kb/{article}">VPN drops hourly</a>' in listed and "<mark>client</mark>" in listed
+    assert f'href="/console/kb/{article}"' in (await desk.http.get("/console/kb?q=drops", headers=agent)).text
+    assert f'href="/console/kb/{article}"' not in (await desk.http.get("/console/kb?status=draft", headers=agent)).text
+    r = await desk.http.get("/console/kb?status=lost", headers=agent)
+    assert r.status_code == 422 and "status: choose one of draft" in r.text
+
+    # A supervisor changes the published article; its review date passed, the list marks it.
+    edit = (await desk.http.get(f"/console/kb/{article}/edit", headers=sue)).text
+    stale = {"csrf": csrf_of(edit), "version": re.search(r'name="version" value="(\d+)"', edit).group(1),
+             "title": "VPN drops hourly", "body": box(edit, "kb-body"), "visibility": "public", "review_at": "2026-01-05"}
+    assert (await desk.http.post(f"/console/kb/{article}/edit", data=stale, headers=OURS | sue)).status_code == 303
+    row = (await desk.http.get("/console/kb", headers=agent)).text
+    row = row[row.index(f'id="article-{article}"'):]
+    assert 'class="badge stale">review due' in row[:row.index("</tr>")]
