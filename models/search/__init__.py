@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from types import ModuleType
 from typing import Any, Literal
 
-from sqlalchemy import ColumnElement, Select, and_, delete, false, func, or_, select
+from sqlalchemy import ColumnElement, Select, delete, false, func, or_, select
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.expression import ClauseElement
@@ -112,11 +112,12 @@ def _run(s: Session, q: Query, kinds: set[str], audience: str, scope: TeamScope,
     conditions: list[Any] = [matches, D.c.kind.in_(sorted(kinds))]
     if audience == "public":
         conditions.append(D.c.audience == "public")
-    ticket = and_(D.c.kind == "ticket", TicketRow.number == D.c.ref)
-    conditions.append(or_(D.c.kind != "ticket", scope.visible(TicketRow.team)))
-    scored = (select(D.c.id, D.c.kind, D.c.ref, func.coalesce(TicketRow.subject, D.c.title).label("title"),
-                     score.label("score"))
-              .select_from(source.outerjoin(TicketRow, ticket)).where(*conditions).subquery())
+    if scope.hidden:  # a ticket of a team closed to the caller (a ticket no team has is open to all)
+        closed = select(TicketRow.number).where(TicketRow.team.in_(sorted(scope.hidden)))
+        conditions.append(or_(D.c.kind != "ticket", D.c.ref.not_in(closed)))
+    # No join to the tickets here: their subjects are read for the page's hits only, below.
+    scored = (select(D.c.id, D.c.kind, D.c.ref, D.c.title, score.label("score"))
+              .select_from(source).where(*conditions).subquery())
     # The best part of each ticket or article (the score is computed below the window: FTS5's
     # bm25() may not be called inside one).
     best = func.row_number().over(partition_by=(scored.c.kind, scored.c.ref),
@@ -129,7 +130,10 @@ def _run(s: Session, q: Query, kinds: set[str], audience: str, scope: TeamScope,
     if not rows:
         return SearchHits(total=0 if offset == 0 else _count(s, parts))
     snippets = backend.snippets(s, [r.id for r in rows], q)
-    return SearchHits(hits=[Hit(kind=r.kind, ref=r.ref, title=r.title, snippet_html=marked_html(snippets.get(r.id, "")),
+    numbers = [r.ref for r in rows if r.kind == "ticket"]
+    subjects = {n: t for n, t in s.execute(select(TicketRow.number, TicketRow.subject).where(TicketRow.number.in_(numbers)))}
+    return SearchHits(hits=[Hit(kind=r.kind, ref=r.ref, title=subjects.get(r.ref, r.title) if r.kind == "ticket" else r.title,
+                                snippet_html=marked_html(snippets.get(r.id, "")),
                                 score=float(r.score)) for r in rows], total=rows[0].total)
 
 
