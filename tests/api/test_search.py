@@ -3,6 +3,12 @@ replied to through the API is found by a word of each part of its conversation."
 
 from __future__ import annotations
 
+from sqlalchemy import select
+
+from models.passwords import set_password
+from models.tables import Agent
+from tests.api.conftest import ROLES
+
 
 async def test_a_ticket_is_found_by_any_part_of_its_conversation(desk):
     r = await desk.create(subject="Projector flickers", description="In the boardroom")
@@ -41,3 +47,16 @@ async def test_a_ticket_is_found_by_any_part_of_its_conversation(desk):
     assert r.status_code == 200 and [t["number"] for t in r.json()["items"]] == [number]
     r = await desk.http.get("/tickets", params={"q": "dana@customer"}, headers=desk.auth())
     assert number in [t["number"] for t in r.json()["items"]]
+
+    # The console's search page: the same hits, the snippet our escaped text with only <mark>.
+    with desk.db.sessions.begin() as s:
+        set_password(s, s.scalars(select(Agent).where(Agent.email == ROLES["agent"])).one(), "search password 1")
+    r = await desk.http.post("/login", data={"email": ROLES["agent"], "password": "search password 1"},
+                             headers={"Origin": "http://desk"})
+    jar = {"Cookie": r.headers["set-cookie"].split(";")[0]}
+    page = await desk.http.get("/console/search", params={"q": "adapter"}, headers=jar)
+    assert page.status_code == 200 and f'href="/console/tickets/{number}"' in page.text
+    assert "<mark>adapter</mark>" in page.text and "&lt;script&gt;x" in page.text and "<script>x" not in page.text
+    assert (await desk.http.get("/console/search", params={"q": "x" * 201}, headers=jar)).status_code == 422
+    desk.http.cookies.clear()  # the client kept the session's cookie: without it, the sign-in page
+    assert (await desk.http.get("/console/search", params={"q": "adapter"})).status_code == 303
