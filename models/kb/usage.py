@@ -116,8 +116,9 @@ def record_deflection(s: Session, *, article_id: int, query: str, key: str, at: 
 def link_article_to_ticket(s: Session, *, article_id: int, number: int, seq: int, actor: str,
                            at: datetime | None = None) -> bool:
     """Record that `actor` linked or inserted the article into event `seq` of ticket `number`.
-    The console's insert-article step is to call it once the reply is sent; nothing else does
-    yet. Idempotent: the same (article, ticket, event) is one link; False if it was recorded."""
+    The projection calls it for each article address a reply or note carries
+    (models/kb/ticket_help.record_links), and the console's "create an article from this ticket"
+    for the ticket it came from. Idempotent: the same (article, ticket, event) is one link; False if it was recorded."""
     return _inserted(s, TicketLink, {"article_id": article_id, "number": number, "seq": seq,
                                      "actor": actor.strip().lower()[:320], "at": at or utcnow()},
                      ["article_id", "number", "seq"])
