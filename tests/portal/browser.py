@@ -14,10 +14,14 @@ from collections.abc import AsyncIterator
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 from pathlib import Path
+from typing import Any, NamedTuple
 
+import httpx
 import pytest
 import uvicorn
 from aiosmtpd.controller import Controller
+
+from tests.portal.helpers import SECRET
 
 CHROMIUM = os.environ.get("SERVICEDESK_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
@@ -123,6 +127,35 @@ async def served(app, port: int) -> AsyncIterator[str]:
     finally:
         server.should_exit = True
         await asyncio.wait_for(task, 20)
+
+
+class Site(NamedTuple):
+    base: str  # the desk's address
+    api: httpx.AsyncClient  # its JSON API, as the token's agent (no token: anonymous)
+    mail: Mailbox  # what the desk mailed
+    browser: Any  # Chromium
+
+
+@contextlib.asynccontextmanager
+async def desk_in_a_browser(dev_server, db, task_queue: str, *, token: str | None) -> AsyncIterator[Site]:
+    """The whole desk for one browser test: the API behind uvicorn on a free port (its public
+    address), a worker on the dev server, the read model `db`, a real SMTP server for its mails,
+    and Chromium."""
+    from playwright.async_api import async_playwright
+
+    from api.app import create_app
+    from models.settings import Settings
+    from servicedesk.worker import build_worker
+
+    port = free_port()
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    with Mailbox() as mail:
+        settings = Settings(task_queue=task_queue, secret_key=SECRET, public_url=f"http://127.0.0.1:{port}",
+                            smtp_host="127.0.0.1", smtp_port=mail.port)
+        app = create_app(settings, temporal=dev_server.client, sessions=db.sessions, sweep=False)
+        async with build_worker(dev_server.client, db.sessions, task_queue, settings), served(app, port) as base, \
+                httpx.AsyncClient(base_url=base, headers=headers) as api, async_playwright() as pw:
+            yield Site(base, api, mail, await pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS))
 
 
 async def accessible(page, what: str) -> None:

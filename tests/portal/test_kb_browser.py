@@ -10,32 +10,23 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from api.app import create_app
 from models.kb.usage import ArticleVote, Deflection
-from models.settings import Settings
 from models.tables import TicketRow
-from servicedesk.worker import build_worker
 from tests.api.test_portal_kb import PUBLIC, publish
-from tests.portal.browser import CHROMIUM, CHROMIUM_ARGS, SCREENSHOTS, accessible, fits, free_port, require_browser, served
-from tests.portal.helpers import SECRET
+from tests.portal.browser import SCREENSHOTS, accessible, desk_in_a_browser, fits, require_browser
 
 pytestmark = pytest.mark.slow
 
 
 async def test_a_customer_finds_the_answer_and_sends_no_request(dev_server, sqlite_database, task_queue):
     require_browser()
-    from playwright.async_api import async_playwright, expect
+    from playwright.async_api import expect
 
     SCREENSHOTS.mkdir(exist_ok=True)
     db = sqlite_database
     _, slug = publish(db, *PUBLIC)
     publish(db, "Printer firmware for agents", "Flash the printer firmware: paper jam codes.", visibility="internal")
-    port = free_port()
-    settings = Settings(task_queue=task_queue, secret_key=SECRET, public_url=f"http://127.0.0.1:{port}")
-    app = create_app(settings, temporal=dev_server.client, sessions=db.sessions, sweep=False)
-    async with build_worker(dev_server.client, db.sessions, task_queue, settings), served(app, port) as base, \
-            async_playwright() as pw:
-        browser = await pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    async with desk_in_a_browser(dev_server, db, task_queue, token=None) as (base, _, _, browser):
         for width in (1440, 390):
             page = await browser.new_page(viewport={"width": width, "height": 900})
 

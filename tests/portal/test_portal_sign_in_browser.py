@@ -9,17 +9,12 @@ from __future__ import annotations
 import asyncio
 import re
 
-import httpx
 import pytest
 from sqlalchemy import select
 
-from api.app import create_app
-from models.settings import Settings
 from models.tables import Agent
 from models.tokens import issue_token
-from servicedesk.worker import build_worker
-from tests.portal.browser import CHROMIUM, CHROMIUM_ARGS, SCREENSHOTS, Mailbox, accessible, fits, free_port, require_browser, served
-from tests.portal.helpers import SECRET
+from tests.portal.browser import SCREENSHOTS, Mailbox, accessible, desk_in_a_browser, fits, require_browser
 
 pytestmark = pytest.mark.slow
 CUSTOMER = "dana.scully@customer.example"
@@ -41,66 +36,58 @@ async def sign_in_link(mail: Mailbox, timeout: float = 30.0) -> str:
 
 async def test_a_customer_signs_in_by_mail_and_follows_their_requests_in_a_browser(dev_server, sqlite_database, task_queue):
     require_browser()
-    from playwright.async_api import async_playwright, expect
+    from playwright.async_api import expect
 
     SCREENSHOTS.mkdir(exist_ok=True)
     db = sqlite_database
-    port = free_port()
     with db.sessions.begin() as s:
         token = issue_token(s, s.scalars(select(Agent).where(Agent.email == "sam@demo.example")).one(), "browser")
-    with Mailbox() as mail:
-        settings = Settings(task_queue=task_queue, secret_key=SECRET, public_url=f"http://127.0.0.1:{port}",
-                            smtp_host="127.0.0.1", smtp_port=mail.port)
-        app = create_app(settings, temporal=dev_server.client, sessions=db.sessions, sweep=False)
-        async with build_worker(dev_server.client, db.sessions, task_queue, settings), served(app, port) as base, \
-                httpx.AsyncClient(base_url=base, headers={"Authorization": f"Bearer {token}"}) as api, \
-                async_playwright() as pw:
-            r = await api.post("/tickets", json={"subject": "Scanner shows static", "description": "Room 42.",
-                                                 "requester": {"email": CUSTOMER, "name": "Dana"}})
-            number = r.json()["number"]
-            await api.post("/tickets", json={"subject": "Someone else's", "description": "Not Dana's.",
-                                             "requester": {"email": "eve@customer.example"}})
-            browser = await pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-            page = await browser.new_page(viewport={"width": 390, "height": 844})
+    async with desk_in_a_browser(dev_server, db, task_queue, token=token) as (base, api, mail, browser):
+        r = await api.post("/tickets", json={"subject": "Scanner shows static", "description": "Room 42.",
+                                             "requester": {"email": CUSTOMER, "name": "Dana"}})
+        number = r.json()["number"]
+        await api.post("/tickets", json={"subject": "Someone else's", "description": "Not Dana's.",
+                                         "requester": {"email": "eve@customer.example"}})
+        page = await browser.new_page(viewport={"width": 390, "height": 844})
 
-            async def shot(name: str) -> None:
-                await page.screenshot(path=str(SCREENSHOTS / f"sign-in-{name}.png"), full_page=True)
-                await accessible(page, name)
-                await fits(page, name)
+        async def shot(name: str) -> None:
+            await page.screenshot(path=str(SCREENSHOTS / f"sign-in-{name}.png"), full_page=True)
+            await accessible(page, name)
+            await fits(page, name)
 
-            await page.goto(f"{base}/portal/sign-in")
-            await page.get_by_label("Your e-mail address").fill(CUSTOMER)
-            await shot("01-form")
-            await page.get_by_role("button", name="E-mail me a sign-in link").click()
-            await expect(page.get_by_role("heading", level=1)).to_have_text("Check your e-mail")
-            await shot("02-sent")
+        await page.goto(f"{base}/portal/sign-in")
+        await page.get_by_label("Your e-mail address").fill(CUSTOMER)
+        await shot("01-form")
+        await page.get_by_role("button", name="E-mail me a sign-in link").click()
+        await expect(page.get_by_role("heading", level=1)).to_have_text("Check your e-mail")
+        await shot("02-sent")
 
-            await page.goto(await sign_in_link(mail))
-            await shot("03-confirm")
-            await page.get_by_role("button", name="Sign in").click()
-            await expect(page.get_by_role("heading", level=1)).to_have_text("Your requests")
-            cookie = next(c for c in await page.context.cookies() if c["name"] == "servicedesk_customer")
-            assert cookie["httpOnly"] and cookie["sameSite"] == "Lax" and cookie["path"] == "/portal"
-            await expect(page.locator("table.requests")).to_contain_text("Scanner shows static")
-            assert "Someone else" not in await page.content()
-            await shot("04-requests")
+        await page.goto(await sign_in_link(mail))
+        await shot("03-confirm")
+        await page.get_by_role("button", name="Sign in").click()
+        await expect(page.get_by_role("heading", level=1)).to_have_text("Your requests")
+        cookie = next(c for c in await page.context.cookies() if c["name"] == "servicedesk_customer")
+        assert cookie["httpOnly"] and cookie["sameSite"] == "Lax" and cookie["path"] == "/portal"
+        await expect(page.locator("table.requests")).to_contain_text("Scanner shows static")
+        assert "Someone else" not in await page.content()
+        await shot("04-requests")
 
-            await page.get_by_role("link", name=re.compile("Scanner shows static")).click()
-            await expect(page.get_by_role("heading", level=1)).to_have_text("Scanner shows static")
-            await page.get_by_label("Times shown in").fill("Asia/Tokyo")
-            await page.get_by_role("button", name="Change time zone").click()
-            await expect(page.locator(".conversation time").first).to_contain_text("Asia/Tokyo")
+        await page.get_by_role("link", name=re.compile("Scanner shows static")).click()
+        await expect(page.get_by_role("heading", level=1)).to_have_text("Scanner shows static")
+        await page.get_by_label("Times shown in").fill("Asia/Tokyo")
+        await page.get_by_role("button", name="Change time zone").click()
+        await expect(page.locator(".conversation time").first).to_contain_text("Asia/Tokyo")
 
-            await page.get_by_label("Your message").fill("A photo of the screen.")
-            await page.get_by_label("Files").set_input_files(files=[{"name": "screen.png", "mimeType": "image/png",
-                                                                     "buffer": PNG}])
-            await page.get_by_role("button", name="Send reply").click()
-            await expect(page.get_by_role("status")).to_contain_text("your reply was sent")
-            await expect(page.locator(".conversation")).to_contain_text("screen.png")
-            await shot("05-replied")
+        await page.get_by_label("Your message").fill("A photo of the screen.")
+        await page.get_by_label("Files").set_input_files(files=[{"name": "screen.png", "mimeType": "image/png",
+                                                                 "buffer": PNG}])
+        await page.get_by_role("button", name="Send reply").click()
+        await expect(page.get_by_role("status")).to_contain_text("your reply was sent")
+        await expect(page.locator(".conversation")).to_contain_text("screen.png")
+        await shot("05-replied")
 
-            await page.get_by_role("button", name="Sign out").click()
-            await expect(page.get_by_role("status")).to_contain_text("You are signed out")
-            response = await page.goto(f"{base}/portal/requests/{number}")
-            assert response is not None and page.url.endswith("/portal/sign-in")
-            await browser.close()
+        await page.get_by_role("button", name="Sign out").click()
+        await expect(page.get_by_role("status")).to_contain_text("You are signed out")
+        response = await page.goto(f"{base}/portal/requests/{number}")
+        assert response is not None and page.url.endswith("/portal/sign-in")
+        await browser.close()
