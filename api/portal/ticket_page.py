@@ -13,7 +13,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 
 from api.errors import ApiError
-from api.portal import uploads
+from api.portal import customer, uploads
 from api.portal.customer import SignedIn, zones
 from api.portal.pages import HEADERS, refusal, render
 from api.portal.service import Portal, get_portal, public_attachment_ids, public_ticket
@@ -49,28 +49,29 @@ def require_state(claims: LinkClaims, view: TicketView) -> None:
 
 
 def page(token: str, claims: LinkClaims, view: TicketView, *, status: int = 200, errors: dict[str, str] | None = None,
-         values: dict[str, Any] | None = None, notice: str | None = None) -> HTMLResponse:
+         values: dict[str, Any] | None = None, notice: str | None = None, tz: str = "UTC") -> HTMLResponse:
     """The page of a signed link: its purpose's form on top, if any."""
     return ticket_html(f"/portal/t/{quote(token, safe='.-_')}", claims.purpose, view, status=status, errors=errors,
-                       values=values, notice=notice)
+                       values=values, notice=notice, tz=tz)
 
 
 def ticket_html(base: str, purpose: str, view: TicketView, *, status: int = 200, errors: dict[str, str] | None = None,
                 values: dict[str, Any] | None = None, notice: str | None = None,
-                who: SignedIn | None = None) -> HTMLResponse:
-    """A ticket's page at `base` (a signed link's, or a signed-in customer's /portal/requests/{n})."""
+                who: SignedIn | None = None, tz: str = "UTC") -> HTMLResponse:
+    """A ticket's page at `base` (a signed link's, or a signed-in customer's /portal/requests/{n}),
+    its times in the signed-in customer's zone, else in `tz`."""
     ticket = public_ticket(view)
     return render("ticket.html", status=status, base=base, ticket=ticket, purpose=purpose,
                   errors=errors or {}, values={"body": "", "comment": "", "decision": "", "csat": "", "nps": "",
                                                "survey_comment": ""} | (values or {}),
-                  notice=notice, form_key=new_form_key(), who=who, tz=who.timezone if who else "UTC",
+                  notice=notice, form_key=new_form_key(), who=who, tz=who.timezone if who else tz,
                   zones=zones() if who else [], here=base,
                   confirmation_due_at=getattr(view, "confirmation_due_at", None),
                   can_reply=not ticket.closed and purpose == "view")
 
 
 @router.get("", response_class=HTMLResponse)
-async def ticket_page(token: str, portal: PortalDep, sent: str = "") -> HTMLResponse:
+async def ticket_page(token: str, request: Request, portal: PortalDep, sent: str = "") -> HTMLResponse:
     try:
         claims = portal.check(token)
         await portal.refuse_if_used(claims)
@@ -78,7 +79,11 @@ async def ticket_page(token: str, portal: PortalDep, sent: str = "") -> HTMLResp
         require_state(claims, view)
     except ApiError as err:
         return refusal(err)
-    return page(token, claims, view, notice=NOTICES.get(sent))
+    # The requester, signed in, sees the link's page in their own zone too (anyone else holding
+    # the link sees UTC, named).
+    who = await customer.current(request)
+    mine = who is not None and view.ticket.requester_email.strip().lower() == who.email
+    return page(token, claims, view, notice=NOTICES.get(sent), tz=who.timezone if who and mine else "UTC")
 
 
 @router.post("/reply", response_class=HTMLResponse)

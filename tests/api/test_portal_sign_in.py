@@ -19,7 +19,7 @@ from models.web_sessions import Lifetime, form_token
 from tests.api.conftest import running_desk
 from tests.api.test_notifications import PUBLIC, SECRET, mailing_desk
 from tests.notification_servers import eventually, mailbox
-from tests.portal.helpers import form_key, heading
+from tests.portal.helpers import form_key, heading, link
 
 pytestmark = pytest.mark.slow
 DANA = "dana@customer.example"
@@ -139,6 +139,10 @@ async def test_a_customer_sees_only_their_own_requests_in_their_time_zone(desk):
     created = datetime.fromisoformat((await desk.ticket(printer))["created_at"]).astimezone(ZoneInfo("Asia/Tokyo"))
     shown = (await desk.http.get(f"/portal/requests/{printer}", headers=cookie)).text
     assert f"{created.day} {created:%B %Y, %H:%M} Asia/Tokyo" in shown
+    # The mailed link's page too, for her; for anyone else holding the link, UTC.
+    via_link = await desk.http.get(link(printer, secret=SECRET), headers=cookie)
+    assert f"{created:%H:%M} Asia/Tokyo" in via_link.text
+    assert "Asia/Tokyo" not in (linked := (await desk.http.get(link(printer, secret=SECRET))).text) and "UTC" in linked
 
     # A reply with a file from the signed-in page lands on the ticket as the customer's.
     key = form_key(shown)
