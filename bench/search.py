@@ -245,8 +245,11 @@ async def run(args, data: Path, children: Children, mailbox: MailSink) -> None:
             mark = "" if pct(http[label], 95) < AIM_MS else f"  > {AIM_MS:.0f} ms"
             shown = f"{label} ({q}{' -> ' + corrected if corrected else ''})"
             print(f"{shown:56} {total:>7,} {fig(http[label]):>30} {fig(times):>30}{mark}")
-        everything = [v for label, *_ in QUERIES for v in http[label]]
-        print(f"all queries: GET /search p95 {pct(everything, 95):.1f} ms (aim: p95 < {AIM_MS:.0f} ms on PostgreSQL)")
+        everyday = QUERIES[-1][0]
+        typed = [v for label, *_ in QUERIES if label != everyday for v in http[label]]
+        everything = typed + http[everyday]
+        print(f"GET /search p95: {pct(typed, 95):.1f} ms over the queries but the everyday word, "
+              f"{pct(everything, 95):.1f} ms over all (aim: p95 < {AIM_MS:.0f} ms on PostgreSQL)")
         engine.dispose()
     finally:
         stop_all(children)

@@ -84,7 +84,7 @@ def list_tickets(
     team: Annotated[str | None, Query(max_length=64)] = None,
     assignee: Annotated[str | None, Query(max_length=320, description="An agent's e-mail, or `none`")] = None,
     requester: Annotated[str | None, Query(max_length=320)] = None,
-    q: Annotated[str | None, Query(min_length=1, max_length=200, description="Text in subject, description or requester")] = None,
+    q: Annotated[str | None, Query(min_length=1, max_length=200, description="Words anywhere in the conversation (the search index), or text in subject, description or requester")] = None,
     sla: Annotated[list[Literal["ok", "at_risk", "breached"]] | None, Query(description="SLA state; repeat for several")] = None,
     sort: Annotated[Literal[tuple(queries.SORTS)], Query()] = "-created_at",  # type: ignore[valid-type]  # a Literal built from the sort keys, so the docs list them
     limit: Annotated[int, Query(ge=1, le=100)] = 25,
