@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from models import queries
 from models.search import Document, forget, index, search
@@ -135,3 +135,30 @@ def test_the_projection_indexes_a_ticket_and_its_conversation_once(database):
         assert _refs(search(s, "fans", kinds={"ticket"})) == [("ticket", 40)]
         assert search(s, "fan", audience="public").total == 0
         assert s.scalar(select(func.count()).select_from(documents).where(documents.c.ref == 40)) == 2
+
+
+def test_an_upgraded_desk_finds_its_old_tickets(tmp_path):
+    """Migration 0021 indexes what the read model already has: subjects, descriptions, events' text."""
+    from models.db import make_engine, make_sessions
+    from models.migrate import upgrade
+    from models.seed import seed_demo
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'old.db'}")
+    upgrade(engine, "0020")
+    sessions = make_sessions(engine)
+    with sessions.begin() as s:
+        seed_demo(s)
+        s.execute(text("INSERT INTO tickets (number, subject, description, requester_email, requester_name, channel, "
+                       "status, priority, tags, created_at, updated_at, last_seq) VALUES (5, 'Scanner offline', "
+                       "'Since the move', 'c@example.com', 'C', 'email', 'open', 'normal', '[]', '2026-01-01', "
+                       "'2026-01-01', 3)"))
+        for seq, kind, data in ((2, "customer_reply", '{"body": "The cable is unplugged"}'),
+                                (3, "note", '{"body": "Ask facilities"}')):
+            s.execute(text("INSERT INTO ticket_events (number, seq, kind, at, actor_kind, actor_id, data) "
+                           "VALUES (5, :seq, :kind, '2026-01-01', 'agent', 'sam@demo.example', :data)"),
+                      {"seq": seq, "kind": kind, "data": data})
+    upgrade(engine)
+    with sessions() as s:
+        assert _refs(search(s, "scanner")) == [("ticket", 5)]
+        assert _refs(search(s, "unplugged")) == [("ticket", 5)] and _refs(search(s, "facilities")) == [("ticket", 5)]
+    engine.dispose()
