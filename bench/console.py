@@ -89,18 +89,19 @@ def pick(rng: random.Random, weighted) -> object:
 # --- the read model ----------------------------------------------------------------------
 
 
-def fresh_postgres() -> tuple[str, object]:
+def fresh_postgres(name: str = PG_DATABASE) -> tuple[str, object]:
+    """A new database `name` on the local server (dropped first if there), and how to drop it."""
     admin = create_engine(PG_SERVER, isolation_level="AUTOCOMMIT")
     with admin.connect() as c:
-        c.execute(text(f'DROP DATABASE IF EXISTS "{PG_DATABASE}" WITH (FORCE)'))
-        c.execute(text(f'CREATE DATABASE "{PG_DATABASE}"'))
+        c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        c.execute(text(f'CREATE DATABASE "{name}"'))
 
     def drop() -> None:
         with admin.connect() as c:
-            c.execute(text(f'DROP DATABASE IF EXISTS "{PG_DATABASE}" WITH (FORCE)'))
+            c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
 
-    return PG_SERVER.rsplit("/", 1)[0] + f"/{PG_DATABASE}", drop
+    return PG_SERVER.rsplit("/", 1)[0] + f"/{name}", drop
 
 
 def prepare(db_url: str) -> tuple[object, sessionmaker[Session], str]:

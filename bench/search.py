@@ -37,11 +37,11 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import httpx
-from sqlalchemy import create_engine, func, insert, select, text
+from sqlalchemy import func, insert, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from bench.ceiling import Children
-from bench.console import bulk_ticket, prepare, start_desk, team_members
+from bench.console import bulk_ticket, fresh_postgres, prepare, start_desk, team_members
 from bench.fixtures import MailSink
 from bench.sla import log, stop_all
 from bench.stats import pct
@@ -51,7 +51,6 @@ from models.search.tickets import event_documents, ticket_document
 from models.tables import TicketEventRow, TicketRow
 from servicedesk.processes import connect, free_port, start_dev_server
 
-PG_SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 PG_DATABASE = "bench_search"
 ARTICLES = 5_000
 AIM_MS = 100.0
@@ -165,20 +164,6 @@ def fill(sessions: sessionmaker[Session], n: int, seed: int) -> tuple[int, int]:
     return n, docs
 
 
-def fresh_postgres() -> tuple[str, object]:
-    admin = create_engine(PG_SERVER, isolation_level="AUTOCOMMIT")
-    with admin.connect() as c:
-        c.execute(text(f'DROP DATABASE IF EXISTS "{PG_DATABASE}" WITH (FORCE)'))
-        c.execute(text(f'CREATE DATABASE "{PG_DATABASE}"'))
-
-    def drop() -> None:
-        with admin.connect() as c:
-            c.execute(text(f'DROP DATABASE IF EXISTS "{PG_DATABASE}" WITH (FORCE)'))
-        admin.dispose()
-
-    return PG_SERVER.rsplit("/", 1)[0] + f"/{PG_DATABASE}", drop
-
-
 def in_process(sessions: sessionmaker[Session], requests: int) -> dict[str, tuple[list[float], int, str | None]]:
     out = {}
     for label, q, kind in QUERIES:
@@ -217,7 +202,7 @@ def fig(values: list[float]) -> str:
 async def run(args, data: Path, children: Children, mailbox: MailSink) -> None:
     drop = None
     if args.db == "postgres":
-        db_url, drop = fresh_postgres()
+        db_url, drop = fresh_postgres(PG_DATABASE)
     else:
         db_url = f"sqlite:///{data / 'readmodel.db'}"
     try:
