@@ -175,7 +175,7 @@ def in_process(sessions: sessionmaker[Session], requests: int) -> dict[str, tupl
                 found = search(s, q, kinds=kinds)
                 if i >= 2:  # the first two warm the caches
                     times.append((time.perf_counter() - t) * 1000)
-        out[label] = (times, found.total, found.corrected)
+        out[label] = (times, f"{found.total:,}" + ("+" if found.total_capped else ""), found.corrected)  # +: at least
     return out
 
 
@@ -229,7 +229,7 @@ async def run(args, data: Path, children: Children, mailbox: MailSink) -> None:
             times, total, corrected = local[label]
             mark = "" if pct(http[label], 95) < AIM_MS else f"  > {AIM_MS:.0f} ms"
             shown = f"{label} ({q}{' -> ' + corrected if corrected else ''})"
-            print(f"{shown:56} {total:>7,} {fig(http[label]):>30} {fig(times):>30}{mark}")
+            print(f"{shown:56} {total:>7} {fig(http[label]):>30} {fig(times):>30}{mark}")
         everyday = QUERIES[-1][0]
         typed = [v for label, *_ in QUERIES if label != everyday for v in http[label]]
         everything = typed + http[everyday]

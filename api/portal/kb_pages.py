@@ -83,7 +83,7 @@ async def search_page(portal: PortalDep, q: Annotated[str, Query(max_length=300)
             found = suggestions.find(s, q, limit=PER_PAGE, offset=(page - 1) * PER_PAGE)
         hits = [(m, Markup(m.snippet_html)) for m in found.matches]  # nosec: held to <mark> by suggestions._snippet
         return render("kb_list.html", heading="Search results", articles=[], q=q.strip(), hits=hits,
-                      total=found.total, corrected=found.corrected, page=page,
+                      total=found.total, total_capped=found.total_capped, corrected=found.corrected, page=page,
                       more=page * PER_PAGE < found.total)
     return await run_in_threadpool(read)
 

@@ -33,6 +33,8 @@ class SearchResults(BaseModel):
     total: int = Field(description="Tickets and articles found (each counted once)")
     limit: int
     offset: int
+    total_capped: bool = Field(False, description="The query matched so many documents that only the newest were ranked: "
+                                                  "the items are the best of those and total counts them only (there are more)")
     corrected: str | None = Field(None, description="The query as spelled-corrected, when nothing matched it as typed "
                                                     "and the correction found these hits")
 
@@ -61,4 +63,5 @@ def search(
         found = index.search(s, q, kinds=kinds, audience="internal", scope=scope, limit=limit, offset=offset)
     items = [SearchHit(kind=h.kind, ref=h.ref, title=h.title, snippet=h.snippet_html,
                        score=round(h.score, 6), url=url_of(h.kind, h.ref)) for h in found.hits]
-    return SearchResults(items=items, total=found.total, limit=limit, offset=offset, corrected=found.corrected)
+    return SearchResults(items=items, total=found.total, total_capped=found.total_capped,
+                         limit=limit, offset=offset, corrected=found.corrected)

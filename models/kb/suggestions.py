@@ -47,6 +47,7 @@ class Found:
     matches: list[Match]
     total: int
     corrected: str | None  # the query as search spelled it, when its typo tolerance changed it
+    total_capped: bool = False  # the search ranked its newest documents only: total is "at least"
 
 
 def query_of(*parts: str) -> str:
@@ -80,7 +81,7 @@ def find(s: Session, query: str, *, limit: int = 10, offset: int = 0) -> Found:
         Article.id.in_(refs), Article.status == "published", Article.visibility == "public"))} if refs else {}
     matches = [Match(a.id, a.slug, a.title, a.category, _snippet(h.snippet_html))
                for h in hits.hits if (a := rows.get(h.ref)) is not None and h.kind == "article"]
-    return Found(matches, hits.total, hits.corrected)
+    return Found(matches, hits.total, hits.corrected, hits.total_capped)
 
 
 def best(s: Session, *parts: str, limit: int = 3) -> list[Match]:

@@ -30,6 +30,11 @@ from models.team_scope import Scope as TeamScope
 __all__ = ["MAX_QUERY_CHARS", "Document", "Hit", "SearchHits", "forget", "index", "search", "tickets_matching"]
 
 KINDS = frozenset({"ticket", "article"})
+# At most this many matching documents are ranked: the newest (highest id). A word in nearly
+# every ticket would otherwise score and window all of them (half a million documents: a
+# second, docs/benchmarks.md "Search"); past the cap the hits are the best of the newest and
+# the total says "at least" (SearchHits.total_capped). Read at each call (a test lowers it).
+RANK_CAP = 10_000
 _BACKENDS: dict[str, ModuleType] = {"sqlite": sqlite, "postgresql": postgresql}
 
 
@@ -57,6 +62,7 @@ class SearchHits:
     hits: list[Hit] = field(default_factory=list)
     total: int = 0
     corrected: str | None = None  # the query as corrected, when the typo tolerance changed it
+    total_capped: bool = False  # more than RANK_CAP documents matched: total counts the newest RANK_CAP's only
 
 
 def _backend(s: Session) -> ModuleType:
@@ -116,29 +122,37 @@ def _run(s: Session, q: Query, kinds: set[str], audience: str, scope: TeamScope,
         closed = select(TicketRow.number).where(TicketRow.team.in_(sorted(scope.hidden)))
         conditions.append(or_(D.c.kind != "ticket", D.c.ref.not_in(closed)))
     # No join to the tickets here: their subjects are read for the page's hits only, below.
+    # At most RANK_CAP+1 documents, the newest: a common word is read newest first through the
+    # index and stops there; an ordinary query's few thousand are all scored, as without a cap.
+    cap = RANK_CAP
     scored = (select(D.c.id, D.c.kind, D.c.ref, D.c.title, score.label("score"))
-              .select_from(source).where(*conditions).subquery())
-    # The best part of each ticket or article (the score is computed below the window: FTS5's
-    # bm25() may not be called inside one).
-    best = func.row_number().over(partition_by=(scored.c.kind, scored.c.ref),
-                                  order_by=(scored.c.score.desc(), scored.c.id)).label("n")
-    parts = select(*scored.c, best).subquery()
-    page = (select(parts.c.id, parts.c.kind, parts.c.ref, parts.c.title, parts.c.score, func.count().over().label("total"))
+              .select_from(source).where(*conditions).order_by(backend.NEWEST.desc()).limit(cap + 1).subquery())
+    # The best part of each ticket or article among the newest `cap` (the score is computed
+    # below the windows: FTS5's bm25() may not be called inside one); `matched` > cap: capped.
+    newest = select(*scored.c, func.row_number().over(order_by=scored.c.id.desc()).label("newest"),
+                    func.count().over().label("matched")).subquery()
+    best = func.row_number().over(partition_by=(newest.c.kind, newest.c.ref),
+                                  order_by=(newest.c.score.desc(), newest.c.id)).label("n")
+    parts = select(*newest.c, best).where(newest.c.newest <= cap).subquery()
+    page = (select(parts.c.id, parts.c.kind, parts.c.ref, parts.c.title, parts.c.score, parts.c.matched,
+                   func.count().over().label("total"))
             .where(parts.c.n == 1).order_by(parts.c.score.desc(), parts.c.kind, parts.c.ref.desc())
             .limit(limit).offset(offset))
     rows = s.execute(page).all()
     if not rows:
-        return SearchHits(total=0 if offset == 0 else _count(s, parts))
+        return _count(s, parts, cap) if offset else SearchHits()
     snippets = backend.snippets(s, [r.id for r in rows], q)
     numbers = [r.ref for r in rows if r.kind == "ticket"]
     subjects = {n: t for n, t in s.execute(select(TicketRow.number, TicketRow.subject).where(TicketRow.number.in_(numbers)))}
     return SearchHits(hits=[Hit(kind=r.kind, ref=r.ref, title=subjects.get(r.ref, r.title) if r.kind == "ticket" else r.title,
                                 snippet_html=marked_html(snippets.get(r.id, "")),
-                                score=float(r.score)) for r in rows], total=rows[0].total)
+                                score=float(r.score)) for r in rows], total=rows[0].total,
+                      total_capped=rows[0].matched > cap)
 
 
-def _count(s: Session, parts: Any) -> int:
-    return s.scalar(select(func.count()).select_from(parts).where(parts.c.n == 1)) or 0
+def _count(s: Session, parts: Any, cap: int) -> SearchHits:
+    total, matched = s.execute(select(func.count(), func.max(parts.c.matched)).where(parts.c.n == 1)).one()
+    return SearchHits(total=total, total_capped=(matched or 0) > cap)
 
 
 def _corrected(s: Session, query: str, q: Query) -> str | None:

@@ -18,6 +18,7 @@ CONFIG: Any = literal_column("'english'::regconfig")
 TSV: Any = literal_column("search_documents.tsv")
 HEADLINE = f'StartSel="{START}", StopSel="{STOP}", MaxWords=24, MinWords=8, MaxFragments=2, FragmentDelimiter=" … "'
 CANDIDATES = 20
+NEWEST: Any = D.c.id  # a common word: the primary key read backwards, filtered
 # The text is not HTML: a '<' is followed by a space before parsing (as the generated column
 # does, migration 0021), else the parser drops `<word ...>` as a tag and its words with it.
 UNTAG = "< "

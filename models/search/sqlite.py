@@ -18,6 +18,7 @@ TITLE_WEIGHT = 10.0
 SNIPPET_TOKENS = 16
 FTS = table("search_fts", column("rowid", Integer), column("title", Text), column("body", Text))
 _FTS: Any = literal_column("search_fts")
+NEWEST: Any = FTS.c.rowid  # FTS5 reads its matches in rowid order: newest first without a sort
 
 
 def expression(q: Query) -> str:

@@ -162,3 +162,25 @@ def test_an_upgraded_desk_finds_its_old_tickets(tmp_path):
         assert _refs(search(s, "scanner")) == [("ticket", 5)]
         assert _refs(search(s, "unplugged")) == [("ticket", 5)] and _refs(search(s, "facilities")) == [("ticket", 5)]
     engine.dispose()
+
+
+def test_a_word_in_very_many_documents_ranks_the_newest_only(database, monkeypatch):
+    # Articles 1..6 say "widget", one document each, indexed oldest first; 1 and 2 in the title
+    # (ranked above the rest), 5 twice in its body (above 4 and 6). "gadget" is in two only.
+    texts = {1: ("Widget", "widget"), 2: ("Widget care", "widget"), 3: ("Parts", "a widget"),
+             4: ("Spares", "a widget and a gadget"), 5: ("Repairs", "widget, widget again"),
+             6: ("Returns", "a widget or a gadget")}
+    with database.sessions.begin() as s:
+        for ref, (title, body) in texts.items():
+            index(s, [Document("article", ref, "article", "public", title, body)])
+    with database.sessions() as s:
+        everything = search(s, "widget")
+        assert set(_refs(everything)[:2]) == {("article", 1), ("article", 2)} and everything.total == 6
+        assert not everything.total_capped
+        monkeypatch.setattr("models.search.RANK_CAP", 3)
+        capped = search(s, "widget")  # only the three newest are ranked: 5 (twice) above 4 and 6
+        assert capped.total_capped and capped.total == 3
+        assert _refs(capped)[0] == ("article", 5) and set(_refs(capped)) == {("article", 4), ("article", 5), ("article", 6)}
+        ordinary = search(s, "gadget")  # two documents: under the cap, as before
+        assert not ordinary.total_capped and ordinary.total == 2 and set(_refs(ordinary)) == {("article", 4), ("article", 6)}
+        assert search(s, "widget", offset=3).hits == [] and search(s, "widget", offset=3).total_capped
