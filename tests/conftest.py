@@ -23,7 +23,7 @@ from temporalio.common import SearchAttributeKey
 from temporalio.testing import WorkflowEnvironment
 
 from models.db import make_engine, make_sessions
-from models.migrate import start_ticket_numbers_at, upgrade
+from models.migrate import start_article_ids_at, start_ticket_numbers_at, upgrade
 from models.seed import seed_demo
 from models.settings import Settings
 from models.tables import TicketRow
@@ -134,7 +134,9 @@ def _make_database(kind: str, tmp_path, request) -> Iterator[Database]:
             admin.dispose()
 
     upgrade(engine)
-    start_ticket_numbers_at(engine, next_number_block())
+    block = next_number_block()  # workflow ids (ticket-<n>, article-review-<id>) apart from other tests' desks
+    start_ticket_numbers_at(engine, block)
+    start_article_ids_at(engine, block)
     sessions = make_sessions(engine)
     with sessions.begin() as s:
         seed_demo(s)

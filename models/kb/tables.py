@@ -17,7 +17,9 @@ STATUSES = ("draft", "in_review", "published", "archived")
 
 class Article(Base):
     __tablename__ = "kb_articles"
-    __table_args__ = (Index("ix_kb_articles_status_review_at", "status", "review_at"),)
+    # An id is never used twice, even after a delete (SQLite's AUTOINCREMENT; PostgreSQL's
+    # sequence never goes back): it names the review workflow, article-review-<id>.
+    __table_args__ = (Index("ix_kb_articles_status_review_at", "status", "review_at"), {"sqlite_autoincrement": True})
     id: Mapped[int] = mapped_column(primary_key=True)
     slug: Mapped[str] = mapped_column(String(80), unique=True)
     # The current version's title, here too so lists and the title filter need no join.

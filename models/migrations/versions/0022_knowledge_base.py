@@ -33,6 +33,7 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(['owner_id'], ['agents.id']),
         sa.PrimaryKeyConstraint('id'),
         sa.UniqueConstraint('slug'),
+        sqlite_autoincrement=True,  # an id is never reused: it names the article's review workflow
     )
     op.create_index('ix_kb_articles_category', 'kb_articles', ['category'])
     op.create_index('ix_kb_articles_owner_id', 'kb_articles', ['owner_id'])
