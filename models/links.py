@@ -14,6 +14,7 @@ import hmac
 import json
 import secrets
 from dataclasses import dataclass
+from typing import Any
 from datetime import datetime, timezone
 
 PURPOSES = ("view", "confirm", "survey")
@@ -49,26 +50,44 @@ def _mac(secret: str, body: str) -> str:
     return _b64(hmac.new(secret.encode(), body.encode(), hashlib.sha256).digest())
 
 
+def seal(secret: str, claims: dict[str, Any], *, domain: str = "") -> str:
+    """`<claims>.<signature>`, URL-safe: the claims as JSON, signed with `secret`. A `domain`
+    signs for one use only (a sign-in link never passes for a ticket's link)."""
+    if not secret:
+        raise ValueError("no secret key: set SERVICEDESK_SECRET_KEY")
+    body = _b64(json.dumps(claims, separators=(",", ":"), sort_keys=True).encode())
+    return f"{body}.{_mac(secret, domain + body)}"
+
+
+def unseal(secret: str, token: str, *, domain: str = "") -> dict[str, Any]:
+    """The claims of a token `seal` made with this secret and domain; LinkError (malformed,
+    forged) otherwise. What the claims mean (expiry, purpose) is the caller's to check."""
+    body, dot, mac = token.partition(".")
+    if not dot or not body or not mac or len(token) > 1024:
+        raise LinkError("malformed", "this link is incomplete: copy the whole link from the e-mail")
+    if not hmac.compare_digest(_mac(secret, domain + body).encode(), mac.encode()):  # bytes: a non-ASCII mac is forged, not an error
+        raise LinkError("forged", "this link is not one the service desk made")
+    try:
+        claims = json.loads(_unb64(body))
+    except ValueError as err:
+        raise LinkError("malformed", "this link is damaged") from err
+    if not isinstance(claims, dict):
+        raise LinkError("malformed", "this link is damaged")
+    return claims
+
+
 def sign_link(secret: str, number: int, purpose: str, expires_at: datetime, link_id: str | None = None) -> str:
     """A token for `/portal/t/<token>`: `<claims>.<signature>`, URL-safe."""
     if purpose not in PURPOSES:
         raise ValueError(f"purpose must be one of {PURPOSES}")
-    if not secret:
-        raise ValueError("no secret key: set SERVICEDESK_SECRET_KEY")
-    claims = {"n": number, "p": purpose, "e": int(expires_at.timestamp()), "j": link_id or secrets.token_urlsafe(12)}
-    body = _b64(json.dumps(claims, separators=(",", ":"), sort_keys=True).encode())
-    return f"{body}.{_mac(secret, body)}"
+    return seal(secret, {"n": number, "p": purpose, "e": int(expires_at.timestamp()),
+                         "j": link_id or secrets.token_urlsafe(12)})
 
 
 def verify_link(secret: str, token: str, now: datetime | None = None, purpose: str | None = None) -> LinkClaims:
     """The claims of a genuine, unexpired link (of `purpose`, if given); LinkError otherwise."""
-    body, dot, mac = token.partition(".")
-    if not dot or not body or not mac or len(token) > 1024:
-        raise LinkError("malformed", "this link is incomplete: copy the whole link from the e-mail")
-    if not hmac.compare_digest(_mac(secret, body).encode(), mac.encode()):  # bytes: a non-ASCII mac is forged, not an error
-        raise LinkError("forged", "this link is not one the service desk made")
+    claims = unseal(secret, token)
     try:
-        claims = json.loads(_unb64(body))
         found = LinkClaims(number=int(claims["n"]), purpose=str(claims["p"]),
                            expires_at=datetime.fromtimestamp(int(claims["e"]), timezone.utc), link_id=str(claims["j"]))
     except (ValueError, KeyError, TypeError) as err:
